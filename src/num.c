@@ -1,0 +1,241 @@
+#include "num.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Powers of ten that a double holds exactly (10^22 is the largest). */
+static const double exact_pow10[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+static int
+lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+static int
+equals_nocase(const char *s, size_t n, const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (word[i] == '\0' || lower((unsigned char)s[i]) != word[i])
+			return 0;
+	return word[n] == '\0';
+}
+
+static int
+is_missing(const char *s, size_t n)
+{
+	if (n == 0)
+		return 1;
+	if (s[0] != 'n' && s[0] != 'N')
+		return 0;
+	return equals_nocase(s, n, "na") || equals_nocase(s, n, "n/a") ||
+	       equals_nocase(s, n, "nan");
+}
+
+static int
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* The slow, always-exact path: strtod on a NUL-terminated copy.  The
+ * syntax has been checked already, so strtod sees only decimal forms. */
+static enum num_status
+parse_with_strtod(const char *s, size_t n, double *out)
+{
+	char small[64], *copy = n < sizeof small ? small : malloc(n + 1);
+	enum num_status status = NUM_OK;
+	double v;
+
+	if (copy == NULL)
+		return NUM_RANGE;
+	memcpy(copy, s, n);
+	copy[n] = '\0';
+	errno = 0;
+	v = strtod(copy, NULL);
+	if (errno == ERANGE && fabs(v) == HUGE_VAL)
+		status = NUM_RANGE;
+	if (copy != small)
+		free(copy);
+	*out = v;
+	return status;
+}
+
+enum num_status
+num_parse(const char *s, size_t n, double *out)
+{
+	const char *p = s, *end = s + n;
+	uint64_t mantissa = 0;
+	int digits = 0, exp10 = 0, any = 0, exact = 1, negative = 0;
+
+	if (is_missing(s, n))
+		return NUM_MISSING;
+	if (*p == '+' || *p == '-')
+		negative = *p++ == '-';
+	for (; p < end && is_digit(*p); p++, any = 1) {
+		if (mantissa == 0 && *p == '0')
+			continue;
+		if (digits < 19) {
+			mantissa = mantissa * 10 + (uint64_t)(*p - '0');
+			digits++;
+		} else {
+			exp10++;
+			exact = 0;
+		}
+	}
+	if (p < end && *p == '.') {
+		for (p++; p < end && is_digit(*p); p++, any = 1) {
+			if (mantissa == 0 && *p == '0') {
+				exp10--;
+			} else if (digits < 19) {
+				mantissa = mantissa * 10 + (uint64_t)(*p - '0');
+				digits++;
+				exp10--;
+			} else {
+				exact = 0;
+			}
+		}
+	}
+	if (!any)
+		return NUM_INVALID;
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		int e = 0, eneg = 0;
+
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			eneg = *p++ == '-';
+		if (p == end || !is_digit(*p))
+			return NUM_INVALID;
+		for (; p < end && is_digit(*p); p++)
+			if (e < 100000)
+				e = e * 10 + (*p - '0');
+		exp10 += eneg ? -e : e;
+	}
+	if (p != end)
+		return NUM_INVALID;
+
+	/* Clinger's fast path: an exact mantissa times an exact power of ten
+	 * is one correctly rounded operation. */
+	if (exact && mantissa <= (UINT64_C(1) << 53) && exp10 >= -22 &&
+	    exp10 <= 22) {
+		double v = (double)mantissa;
+
+		v = exp10 < 0 ? v / exact_pow10[-exp10] : v * exact_pow10[exp10];
+		*out = negative ? -v : v;
+		return NUM_OK;
+	}
+	return parse_with_strtod(s, n, out);
+}
+
+const char *
+num_status_text(enum num_status status)
+{
+	switch (status) {
+	case NUM_OK:
+		return "ok";
+	case NUM_MISSING:
+		return "missing value";
+	case NUM_RANGE:
+		return "number out of range";
+	case NUM_INVALID:
+		break;
+	}
+	return "invalid number";
+}
+
+size_t
+num_format_shortest(char *buf, double x)
+{
+	char sci[40], digits[20];
+	int precision, exp10, ndigits = 0, i;
+	char *p = buf, *s;
+
+	if (isnan(x))
+		return (size_t)sprintf(buf, "nan");
+	if (isinf(x))
+		return (size_t)sprintf(buf, x < 0 ? "-inf" : "inf");
+	if (signbit(x))
+		*p++ = '-';
+	x = fabs(x);
+	if (x == 0) {
+		strcpy(p, "0.0");
+		return (size_t)(p - buf) + 3;
+	}
+	/* Fewer digits round-trip only if more do, so step down from 17
+	 * until a precision no longer reads back exactly. */
+	snprintf(sci, sizeof sci, "%.16e", x);
+	for (precision = 16; precision > 0; precision--) {
+		char shorter[40];
+
+		snprintf(shorter, sizeof shorter, "%.*e", precision - 1, x);
+		if (strtod(shorter, NULL) != x)
+			break;
+		memcpy(sci, shorter, sizeof sci);
+	}
+	for (s = sci; *s != 'e'; s++)
+		if (is_digit(*s))
+			digits[ndigits++] = *s;
+	exp10 = atoi(s + 1);
+	while (ndigits > 1 && digits[ndigits - 1] == '0')
+		ndigits--;
+
+	/* Python's repr: positional from 1e-4 up to 1e16, else scientific. */
+	if (exp10 >= -4 && exp10 < 16) {
+		if (exp10 < 0) {
+			*p++ = '0';
+			*p++ = '.';
+			for (i = -1; i > exp10; i--)
+				*p++ = '0';
+			for (i = 0; i < ndigits; i++)
+				*p++ = digits[i];
+		} else {
+			for (i = 0; i <= exp10; i++)
+				*p++ = i < ndigits ? digits[i] : '0';
+			*p++ = '.';
+			if (ndigits > exp10 + 1)
+				for (i = exp10 + 1; i < ndigits; i++)
+					*p++ = digits[i];
+			else
+				*p++ = '0';
+		}
+		*p = '\0';
+		return (size_t)(p - buf);
+	}
+	*p++ = digits[0];
+	if (ndigits > 1) {
+		*p++ = '.';
+		for (i = 1; i < ndigits; i++)
+			*p++ = digits[i];
+	}
+	p += sprintf(p, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
+	return (size_t)(p - buf);
+}
+
+size_t
+num_format_score(char *buf, double x)
+{
+	uint32_t micro, i;
+
+	if (!(x > 0))
+		x = 0;
+	micro = x >= 1 ? 1000000 : (uint32_t)(x * 1e6 + 0.5);
+	buf[0] = micro >= 1000000 ? '1' : '0';
+	buf[1] = '.';
+	if (micro >= 1000000)
+		micro = 0;
+	for (i = 7; i >= 2; i--) {
+		buf[i] = (char)('0' + micro % 10);
+		micro /= 10;
+	}
+	buf[8] = '\0';
+	return 8;
+}

@@ -1,0 +1,131 @@
+#include "out.h"
+#include "num.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+enum { OUT_BUFSIZE = 1 << 17 };
+
+void
+out_init(struct out *o, int fd, const char *name)
+{
+	o->fd = fd;
+	o->name = name;
+	o->buf = xmalloc(OUT_BUFSIZE);
+	o->len = 0;
+	o->cap = OUT_BUFSIZE;
+}
+
+void
+out_flush(struct out *o)
+{
+	size_t done = 0;
+
+	while (done < o->len) {
+		ssize_t n = write(o->fd, o->buf + done, o->len - done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die("write error on %s:", o->name);
+		}
+		done += (size_t)n;
+	}
+	o->len = 0;
+}
+
+void
+out_finish(struct out *o)
+{
+	out_flush(o);
+	free(o->buf);
+	o->buf = NULL;
+	o->cap = 0;
+}
+
+void
+out_write_slow(struct out *o, const void *p, size_t n)
+{
+	const char *src = p;
+
+	while (n > 0) {
+		size_t room;
+
+		if (o->len == o->cap)
+			out_flush(o);
+		room = o->cap - o->len;
+		if (room > n)
+			room = n;
+		memcpy(o->buf + o->len, src, room);
+		o->len += room;
+		src += room;
+		n -= room;
+	}
+}
+
+void
+out_str(struct out *o, const char *s)
+{
+	out_write(o, s, strlen(s));
+}
+
+void
+out_real(struct out *o, double x)
+{
+	char buf[NUM_SHORTEST_MAX];
+
+	out_write(o, buf, num_format_shortest(buf, x));
+}
+
+void
+out_printf(struct out *o, const char *fmt, ...)
+{
+	char small[256], *big;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		die("output formatting failed");
+	if ((size_t)n < sizeof small) {
+		out_write(o, small, (size_t)n);
+		return;
+	}
+	big = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	out_write(o, big, (size_t)n);
+	free(big);
+}
+
+void
+out_json_string(struct out *o, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	out_char(o, '"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			out_char(o, '\\');
+			out_char(o, (char)c);
+		} else if (c < 0x20) {
+			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4],
+			                hex[c & 15] };
+
+			out_write(o, esc, sizeof esc);
+		} else {
+			out_char(o, (char)c);
+		}
+	}
+	out_char(o, '"');
+}

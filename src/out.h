@@ -1,0 +1,56 @@
+/* out.h: buffered output to a file descriptor with every write checked.
+ *
+ * Large writes keep batch throughput high; out_flush() is called by the
+ * tools whenever their input has no more data ready (or after every line
+ * with -u), so live pipes stay live.  A failed write (disk full, a closed
+ * stdout) ends the program at once with status 2; EPIPE never gets here
+ * because SIGPIPE keeps its default action. */
+#ifndef IFTOOLS_OUT_H
+#define IFTOOLS_OUT_H
+
+#include <stddef.h>
+#include <string.h>
+
+struct out {
+	int fd;
+	const char *name; /* for messages: "standard output" or a path */
+	char *buf;
+	size_t len, cap;
+};
+
+void out_init(struct out *o, int fd, const char *name);
+void out_flush(struct out *o);
+/* Flush, then release the buffer; the descriptor is not closed. */
+void out_finish(struct out *o);
+
+void out_write_slow(struct out *o, const void *p, size_t n);
+
+static inline void
+out_write(struct out *o, const void *p, size_t n)
+{
+	if (o->cap - o->len >= n) {
+		memcpy(o->buf + o->len, p, n);
+		o->len += n;
+		return;
+	}
+	out_write_slow(o, p, n);
+}
+
+static inline void
+out_char(struct out *o, char c)
+{
+	if (o->len == o->cap)
+		out_flush(o);
+	o->buf[o->len++] = c;
+}
+
+void out_str(struct out *o, const char *s);
+/* The shortest round-trip form of x (see num_format_shortest). */
+void out_real(struct out *o, double x);
+/* printf-style, for reports that are not on a hot path. */
+void out_printf(struct out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* A JSON string literal with quotes and escapes. */
+void out_json_string(struct out *o, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,82 @@
+/* tsv.h: reading delimited text with a header line, for every tool.
+ *
+ * The inputs are files named on the command line, or standard input ("-")
+ * when there are none.  Every input starts with a header line; the first
+ * one names the columns and every later one must repeat it exactly.
+ * A UTF-8 byte-order mark before a header and a CR before a newline are
+ * dropped; blank lines are skipped; lines may be of any length.  Fields
+ * are not NUL-terminated: the record stays intact so filters can pass it
+ * through unchanged.
+ *
+ * An input that cannot be opened or read, or whose header differs, is
+ * reported, remembered in `failed` and skipped: the rest are still read. */
+#ifndef IFTOOLS_TSV_H
+#define IFTOOLS_TSV_H
+
+#include <stddef.h>
+
+#include "num.h"
+
+struct tsv_field {
+	const char *p;
+	size_t n;
+};
+
+struct tsv {
+	char delim;
+	char **paths;             /* inputs; "-" is standard input */
+	int npaths, next_path;
+	const char *name;         /* the input being read, for messages */
+	int fd;                   /* -1 between inputs */
+	int eof, read_error;
+	unsigned long line;       /* line number of the record in its input */
+	int failed;               /* something was reported: exit 2 */
+
+	char *buf;
+	size_t cap, pos, len;
+
+	const char *record;       /* the current line, without its newline */
+	size_t record_len;
+	struct tsv_field *field;
+	size_t nfield, field_cap;
+
+	char *header;             /* the first input's header line */
+	size_t header_len;
+	char **column;            /* its column names, NUL-terminated */
+	size_t ncolumn;
+
+	/* Called before every read that may block: filters flush here, so
+	 * output keeps pace with input that arrives slowly. */
+	void (*before_read)(void *arg);
+	void *before_read_arg;
+};
+
+/* Read paths[0..npaths), or standard input when npaths is 0. */
+void tsv_open(struct tsv *t, char **paths, int npaths, char delim);
+/* Read the first header line; returns 0 when no input has one (each empty
+ * or unreadable input has been reported). */
+int tsv_read_header(struct tsv *t);
+/* The next record, split into fields; 0 at the end of the last input. */
+int tsv_next(struct tsv *t);
+void tsv_close(struct tsv *t);
+
+/* The index of the column called name, or -1. */
+long tsv_column(const struct tsv *t, const char *name);
+
+/* "prog: FILE:LINE: field 'NAME': message" (without the field part when
+ * field < 0), and failed is set. */
+void tsv_warn(struct tsv *t, long field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+_Noreturn void tsv_die(struct tsv *t, long field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* 1 when the record has as many fields as the header; otherwise reports
+ * "expected N fields, found M" and returns 0. */
+int tsv_check_width(struct tsv *t);
+
+/* Parse field i as a number; anything but NUM_OK is reported with the
+ * value (a missing value too, unless missing_ok). */
+enum num_status tsv_number(struct tsv *t, size_t i, double *out,
+                           int missing_ok);
+
+#endif

@@ -1,0 +1,50 @@
+/* util.h: program name, error reporting, allocation and option parsing
+ * shared by every iftools program.  Messages follow ../shared/STYLE.md:
+ * "prog: message", exit status 2 for every error. */
+#ifndef IFTOOLS_UTIL_H
+#define IFTOOLS_UTIL_H
+
+#include <stddef.h>
+
+#define IFTOOLS_VERSION "0.1.0"
+
+enum { EXIT_ALERT = 1, EXIT_TROUBLE = 2 };
+
+extern const char *progname;
+
+void set_progname(const char *argv0);
+
+/* Print "prog: message" to stderr; when fmt ends in ':', append ' ' and
+ * strerror(errno), as sbase's eprintf does. */
+void warnf(const char *fmt, ...);
+_Noreturn void die(const char *fmt, ...);
+
+/* A bad command line: one error line, then the pointer to --help; exit 2. */
+_Noreturn void usage_error(const char *fmt, ...);
+
+/* "prog (iftools) X.Y.Z" and a short licence line, to stdout. */
+void print_version(void);
+
+/* Flush and close stdout, exiting 2 if anything written was lost. */
+void close_stdout(void);
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *ptr, size_t size);
+void *xreallocarray(void *ptr, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+
+/* Strictly parsed option arguments: the whole argument must be a number in
+ * [min, max], otherwise usage_error names the option and the value. */
+long long opt_integer(const char *option, const char *arg, long long min,
+                      long long max);
+double opt_real(const char *option, const char *arg, double min, double max,
+                int min_inclusive);
+/* The single character of -d; "\t" and "tab" are accepted for a tab. */
+char opt_delimiter(const char *arg);
+
+/* Split a comma-separated list in place into at most *n items; the array
+ * is allocated, the strings point into list. */
+char **split_list(char *list, size_t *n);
+
+#endif

@@ -1,0 +1,31 @@
+/* rng.h: the fast pseudo-random generator every iftools program uses for
+ * its own randomness: xoshiro256** (Blackman and Vigna, 2018), seeded
+ * through splitmix64 so that any 64-bit seed, even 0, gives a good state.
+ *
+ * The sequence depends only on (seed, stream), never on the platform, so
+ * a fixed seed gives the same numbers, and the same output, everywhere.
+ * Different streams of one seed are independent sequences: use them for
+ * separate concerns (one per tree, one per simulated device) so that
+ * changing one does not shift the others. */
+#ifndef IFTOOLS_RNG_H
+#define IFTOOLS_RNG_H
+
+#include <stdint.h>
+
+struct rng {
+	uint64_t s[4];
+	double spare;     /* the polar method's second normal */
+	int has_spare;
+};
+
+void rng_seed(struct rng *r, uint64_t seed, uint64_t stream);
+/* 64 uniformly random bits. */
+uint64_t rng_next(struct rng *r);
+/* A uniform double in [0, 1) with 53 random bits. */
+double rng_uniform(struct rng *r);
+/* A uniform integer in [0, n), without modulo bias; n > 0. */
+uint64_t rng_below(struct rng *r, uint64_t n);
+/* A standard normal N(0, 1) (Marsaglia's polar method). */
+double rng_normal(struct rng *r);
+
+#endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,4 +309,27 @@ tsv_number(struct tsv *t, size_t i, double *out, int missing_ok)
 		tsv_warn(t, (long)i, "%s '%.*s'%s", num_status_text(status),
 		         shown, f->p, f->n > VALUE_SHOWN_MAX ? "..." : "");
 	return status;
+}
+
+long
+tsv_features(struct tsv *t, const size_t *cols, size_t n, double *x)
+{
+	long missing = 0;
+	size_t i;
+
+	if (!tsv_check_width(t))
+		return -1;
+	for (i = 0; i < n; i++) {
+		switch (tsv_number(t, cols[i], &x[i], 1)) {
+		case NUM_OK:
+			break;
+		case NUM_MISSING:
+			x[i] = NAN;
+			missing++;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return missing;
 }

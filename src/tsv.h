@@ -79,4 +79,9 @@ int tsv_check_width(struct tsv *t);
 enum num_status tsv_number(struct tsv *t, size_t i, double *out,
                            int missing_ok);
 
+/* Parse the fields cols[0..n) of a record of the right width into x, a
+ * missing value as NaN.  Returns how many were missing, or -1 after
+ * reporting the first bad field (or a wrong field count). */
+long tsv_features(struct tsv *t, const size_t *cols, size_t n, double *x);
+
 #endif

@@ -1,0 +1,401 @@
+#include "forest.h"
+#include "rng.h"
+#include "sample.h"
+#include "util.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Euler-Mascheroni constant, as in scikit-learn's _average_path_length. */
+#define EULER_GAMMA 0.5772156649015329
+
+double
+forest_c(double n)
+{
+	if (n <= 1)
+		return 0;
+	if (n <= 2)
+		return n - 1; /* c(2) = 1; a weighted leaf between 1 and 2 rows */
+	return 2.0 * (log(n - 1.0) + EULER_GAMMA) - 2.0 * (n - 1.0) / n;
+}
+
+int
+default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+/* --- Growing a tree --------------------------------------------------- */
+
+struct grower {
+	const double *rows;  /* the tree's sample */
+	size_t nfeature;
+	unsigned height_limit;
+	struct rng *rng;
+	uint32_t *index;     /* rows of the node being split, partitioned */
+	double *lo, *hi;     /* per-feature range in the node */
+	size_t *candidates;  /* features not constant in the node */
+	struct tree *tree;
+};
+
+static uint32_t
+new_pair(struct tree *t)
+{
+	uint32_t first = t->nnode;
+
+	t->nnode += 2;
+	return first;
+}
+
+/* Features whose values are not all equal in rows index[from..to). */
+static size_t
+nonconstant_features(struct grower *g, size_t from, size_t to)
+{
+	size_t f, i, n = 0, d = g->nfeature;
+
+	for (f = 0; f < d; f++) {
+		g->lo[f] = INFINITY;
+		g->hi[f] = -INFINITY;
+	}
+	for (i = from; i < to; i++) {
+		const double *x = g->rows + (size_t)g->index[i] * d;
+
+		for (f = 0; f < d; f++) {
+			if (x[f] < g->lo[f])
+				g->lo[f] = x[f];
+			if (x[f] > g->hi[f])
+				g->hi[f] = x[f];
+		}
+	}
+	for (f = 0; f < d; f++)
+		if (g->lo[f] < g->hi[f])
+			g->candidates[n++] = f;
+	return n;
+}
+
+/* Move rows with x[feature] <= split to the front; returns their end. */
+static size_t
+partition(struct grower *g, size_t from, size_t to, size_t feature,
+          double split)
+{
+	size_t i = from, j = to;
+
+	while (i < j) {
+		if (g->rows[(size_t)g->index[i] * g->nfeature + feature] <= split) {
+			i++;
+		} else {
+			uint32_t tmp = g->index[i];
+
+			g->index[i] = g->index[--j];
+			g->index[j] = tmp;
+		}
+	}
+	return i;
+}
+
+static void
+grow_node(struct grower *g, uint32_t id, size_t from, size_t to,
+          unsigned depth)
+{
+	struct node *n = &g->tree->node[id];
+	size_t ncand, feature, mid;
+	double split;
+	uint32_t left;
+
+	n->size = (double)(to - from);
+	n->feature = -1;
+	n->left = n->right = 0;
+	n->split = 0;
+	if (depth >= g->height_limit || to - from < 2)
+		return;
+	ncand = nonconstant_features(g, from, to);
+	if (ncand == 0)
+		return;
+	feature = g->candidates[rng_below(g->rng, ncand)];
+	split = g->lo[feature] + rng_uniform(g->rng) *
+	        (g->hi[feature] - g->lo[feature]);
+	/* As scikit-learn: a draw that rounds up to max becomes min, so
+	 * both sides are never empty. */
+	if (split >= g->hi[feature])
+		split = g->lo[feature];
+	mid = partition(g, from, to, feature, split);
+	left = new_pair(g->tree);
+	n = &g->tree->node[id];
+	n->feature = (int32_t)feature;
+	n->split = split;
+	n->left = left;
+	n->right = left + 1;
+	grow_node(g, left, from, mid, depth + 1);
+	grow_node(g, left + 1, mid, to, depth + 1);
+}
+
+static unsigned
+height_limit(size_t psi)
+{
+	unsigned h = 0;
+
+	while (((size_t)1 << h) < psi)
+		h++;
+	return h;
+}
+
+static void
+grow_tree(struct tree *t, const double *rows, size_t psi, size_t nfeature,
+          struct rng *rng)
+{
+	struct grower g;
+	size_t i;
+
+	g.rows = rows;
+	g.nfeature = nfeature;
+	g.height_limit = height_limit(psi);
+	g.rng = rng;
+	g.index = xreallocarray(NULL, psi, sizeof *g.index);
+	g.lo = xreallocarray(NULL, nfeature, sizeof *g.lo);
+	g.hi = xreallocarray(NULL, nfeature, sizeof *g.hi);
+	g.candidates = xreallocarray(NULL, nfeature, sizeof *g.candidates);
+	for (i = 0; i < psi; i++)
+		g.index[i] = (uint32_t)i;
+	t->node = xreallocarray(NULL, 2 * psi, sizeof *t->node);
+	t->nnode = 1;
+	g.tree = t;
+	grow_node(&g, 0, 0, psi, 0);
+	t->node = xreallocarray(t->node, t->nnode, sizeof *t->node);
+	tree_finish(t);
+	free(g.index);
+	free(g.lo);
+	free(g.hi);
+	free(g.candidates);
+}
+
+void
+tree_finish(struct tree *t)
+{
+	double *depth = xcalloc(t->nnode, sizeof *depth);
+	uint32_t i;
+
+	/* Children always come after their parent, so one pass suffices. */
+	for (i = 0; i < t->nnode; i++) {
+		struct node *n = &t->node[i];
+
+		if (n->feature < 0) {
+			n->path = depth[i] + forest_c(n->size);
+		} else {
+			depth[n->left] = depth[i] + 1;
+			depth[n->right] = depth[i] + 1;
+			n->path = 0;
+		}
+	}
+	free(depth);
+}
+
+/* --- Running work over threads ----------------------------------------- */
+
+struct job {
+	void (*work)(void *ctx, size_t item);
+	void *ctx;
+	size_t nitem;
+	size_t next;
+	pthread_mutex_t lock;
+};
+
+static void *
+job_worker(void *arg)
+{
+	struct job *j = arg;
+
+	for (;;) {
+		size_t item;
+
+		pthread_mutex_lock(&j->lock);
+		item = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (item >= j->nitem)
+			return NULL;
+		j->work(j->ctx, item);
+	}
+}
+
+/* Call work(ctx, i) for every i < nitem on up to threads workers.  Items
+ * must be independent; the results do not depend on the thread count. */
+static void
+run_parallel(void (*work)(void *, size_t), void *ctx, size_t nitem,
+             int threads)
+{
+	struct job j = { work, ctx, nitem, 0, PTHREAD_MUTEX_INITIALIZER };
+	pthread_t tid[64];
+	int i, started = 0;
+
+	if (threads > 64)
+		threads = 64;
+	if ((size_t)threads > nitem)
+		threads = (int)nitem;
+	for (i = 1; i < threads; i++)
+		if (pthread_create(&tid[started], NULL, job_worker, &j) == 0)
+			started++;
+	job_worker(&j);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+}
+
+struct grow_ctx {
+	struct forest *f;
+	struct sampler *s;
+};
+
+static void
+grow_one(void *arg, size_t t)
+{
+	struct grow_ctx *c = arg;
+
+	grow_tree(&c->f->tree[t], sampler_sample(c->s, t),
+	          c->f->sample_size, c->f->nfeature, sampler_rng(c->s, t));
+}
+
+void
+forest_grow(struct forest *f, struct sampler *s, int threads)
+{
+	struct grow_ctx c = { f, s };
+
+	f->nfeature = sampler_nfeature(s);
+	f->ntree = sampler_ntree(s);
+	f->sample_size = sampler_psi(s);
+	f->c_psi = forest_c((double)f->sample_size);
+	f->tree = xcalloc(f->ntree, sizeof *f->tree);
+	run_parallel(grow_one, &c, f->ntree, threads);
+}
+
+void
+forest_free(struct forest *f)
+{
+	size_t t;
+
+	for (t = 0; t < f->ntree; t++)
+		free(f->tree[t].node);
+	free(f->tree);
+	f->tree = NULL;
+	f->ntree = 0;
+}
+
+/* --- Scoring ---------------------------------------------------------- */
+
+/* The general walk: a missing value follows both branches, weighted by
+ * the share of training rows that went each way. */
+static double
+path_weighted(const struct tree *t, uint32_t id, const double *x)
+{
+	const struct node *n = &t->node[id];
+	const struct node *l, *r;
+	double v;
+
+	if (n->feature < 0)
+		return n->path;
+	v = x[n->feature];
+	if (v == v)
+		return path_weighted(t, v <= n->split ? n->left : n->right, x);
+	l = &t->node[n->left];
+	r = &t->node[n->right];
+	return (l->size * path_weighted(t, n->left, x) +
+	        r->size * path_weighted(t, n->right, x)) / (l->size + r->size);
+}
+
+static double
+tree_path(const struct tree *t, const double *x)
+{
+	const struct node *node = t->node, *n = node;
+
+	while (n->feature >= 0) {
+		double v = x[n->feature];
+
+		if (v != v)
+			return path_weighted(t, (uint32_t)(n - node), x);
+		n = &node[v <= n->split ? n->left : n->right];
+	}
+	return n->path;
+}
+
+double
+forest_path_sum(const struct forest *f, const double *x)
+{
+	double sum = 0;
+	size_t t;
+
+	for (t = 0; t < f->ntree; t++)
+		sum += tree_path(&f->tree[t], x);
+	return sum;
+}
+
+double
+forest_score_of(const struct forest *f, double path_sum)
+{
+	/* scikit-learn: 2 ** (-depths / (n_estimators * c(max_samples))) */
+	if (f->c_psi <= 0)
+		return 1.0; /* a forest of one-row trees isolates nothing */
+	return pow(2.0, -path_sum / ((double)f->ntree * f->c_psi));
+}
+
+struct score_ctx {
+	const struct forest *f;
+	const double *rows;
+	double *scores;
+	size_t n;
+};
+
+enum { SCORE_BLOCK = 4096 };
+
+static void
+score_block(void *arg, size_t block)
+{
+	struct score_ctx *c = arg;
+	size_t i = block * SCORE_BLOCK, end = i + SCORE_BLOCK;
+
+	if (end > c->n)
+		end = c->n;
+	for (; i < end; i++)
+		c->scores[i] = forest_score(c->f, c->rows + i * c->f->nfeature);
+}
+
+void
+forest_score_rows(const struct forest *f, const double *rows, size_t n,
+                  double *scores, int threads)
+{
+	struct score_ctx c = { f, rows, scores, n };
+
+	run_parallel(score_block, &c, (n + SCORE_BLOCK - 1) / SCORE_BLOCK,
+	             threads);
+}
+
+/* --- Thresholds ------------------------------------------------------- */
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double
+quantile_linear(double *v, size_t n, double q)
+{
+	double pos, t, a, b;
+	size_t lo;
+
+	if (n == 0)
+		return NAN;
+	qsort(v, n, sizeof *v, cmp_double);
+	pos = q * (double)(n - 1);
+	lo = (size_t)pos;
+	if (lo >= n - 1)
+		return v[n - 1];
+	t = pos - (double)lo;
+	a = v[lo];
+	b = v[lo + 1];
+	/* numpy's _lerp: from the nearer end, so t = 1 gives b exactly. */
+	return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
+}

@@ -1,0 +1,418 @@
+/* iftrain: train an Isolation Forest from TSV and write a model file. */
+#include "forest.h"
+#include "model.h"
+#include "sample.h"
+#include "tsv.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Rows kept to set the contamination threshold exactly: at least 2^20,
+ * and more while they take at most 2^25 values (256 MiB). */
+#define EXACT_ROWS_MIN ((size_t)1 << 20)
+#define EXACT_VALUES ((size_t)1 << 25)
+
+struct options {
+	const char *output;
+	size_t ntree, sample_size;
+	double contamination; /* 0 = auto */
+	uint64_t seed;
+	char *features, *exclude;
+	char delim;
+	int verbose, threads;
+};
+
+static const char usage_text[] =
+    "usage: iftrain [-v] [-c auto|F] [-d CHAR] [-f LIST] [-j N] [-o FILE]\n"
+    "               [-s N] [-t N] [-x LIST] [--seed N] [FILE ...]\n";
+
+static void
+help(void)
+{
+	fputs(usage_text, stdout);
+	fputs("\nTrain an Isolation Forest on the TSV rows of FILEs (or standard input)\n"
+	      "and write the model.\n\n"
+	      "  -c, --contamination auto|F  share of anomalies, 0 < F <= 0.5; sets the\n"
+	      "                              threshold (auto: score 0.5) [auto]\n"
+	      "  -d, --delimiter CHAR        field delimiter [tab]\n"
+	      "  -f, --features LIST         feature columns, comma-separated\n"
+	      "                              [every numeric column but 'label']\n"
+	      "  -j, --jobs N                worker threads [online CPUs]\n"
+	      "  -o, --output FILE           write the model to FILE, atomically [stdout]\n"
+	      "  -s, --sample-size N         rows per tree [min(256, rows)]\n"
+	      "  -t, --trees N               number of trees [100]\n"
+	      "  -v, --verbose               print a training summary on stderr\n"
+	      "  -x, --exclude LIST          columns not to use as features\n"
+	      "      --seed N                random seed [42]\n"
+	      "  -h, --help                  print this help and exit\n"
+	      "  -V, --version               print the version and exit\n", stdout);
+	close_stdout();
+	exit(0);
+}
+
+enum { OPT_SEED = 256 };
+
+static void
+parse_options(struct options *o, int *argc, char ***argv)
+{
+	static const struct option longopts[] = {
+		{ "contamination", required_argument, NULL, 'c' },
+		{ "delimiter", required_argument, NULL, 'd' },
+		{ "features", required_argument, NULL, 'f' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "sample-size", required_argument, NULL, 's' },
+		{ "trees", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "exclude", required_argument, NULL, 'x' },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	memset(o, 0, sizeof *o);
+	o->ntree = 100;
+	o->seed = 42;
+	o->delim = '\t';
+	o->threads = default_threads();
+	opterr = 0;
+	while ((c = getopt_long(*argc, *argv, ":c:d:f:j:o:s:t:vx:hV", longopts,
+	                        NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->contamination = strcmp(optarg, "auto") == 0 ? 0 :
+			    opt_real("--contamination", optarg, 0, 0.5, 0);
+			break;
+		case 'd':
+			o->delim = opt_delimiter(optarg);
+			break;
+		case 'f':
+			o->features = optarg;
+			break;
+		case 'j':
+			o->threads = (int)opt_integer("--jobs", optarg, 1, 64);
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 's':
+			o->sample_size = (size_t)opt_integer("--sample-size",
+			    optarg, 1, 1 << 24);
+			break;
+		case 't':
+			o->ntree = (size_t)opt_integer("--trees", optarg, 1,
+			                               100000);
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'x':
+			o->exclude = optarg;
+			break;
+		case OPT_SEED:
+			o->seed = (uint64_t)opt_integer("--seed", optarg, 0,
+			                                INT64_MAX);
+			break;
+		case 'h':
+			help();
+			break;
+		case 'V':
+			print_version();
+			close_stdout();
+			exit(0);
+		case ':':
+			usage_error("option '%s' needs an argument",
+			            (*argv)[optind - 1]);
+		default:
+			usage_error("unknown option '%s'", (*argv)[optind - 1]);
+		}
+	}
+	*argc -= optind;
+	*argv += optind;
+}
+
+/* --- Choosing the feature columns ------------------------------------- */
+
+static int
+in_list(char **list, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* -f names them; otherwise every column whose value in the first row is a
+ * number (or missing), except 'label' and those in -x. */
+static size_t *
+choose_features(const struct options *o, struct tsv *t, size_t *nfeature)
+{
+	size_t *cols = xreallocarray(NULL, t->ncolumn, sizeof *cols);
+	size_t n = 0, nlist = 0, i;
+
+	if (o->features) {
+		char **list = split_list(o->features, &nlist);
+
+		for (i = 0; i < nlist; i++) {
+			long c = tsv_column(t, list[i]);
+
+			if (c < 0)
+				die("%s: no column '%s' for --features", t->name,
+				    list[i]);
+			if (in_list(list, i, list[i]))
+				die("--features names '%s' twice", list[i]);
+			cols[n++] = (size_t)c;
+		}
+		free(list);
+	} else {
+		char **exclude = NULL;
+		size_t nexclude = 0;
+
+		if (o->exclude) {
+			exclude = split_list(o->exclude, &nexclude);
+			for (i = 0; i < nexclude; i++)
+				if (tsv_column(t, exclude[i]) < 0)
+					die("%s: no column '%s' for --exclude",
+					    t->name, exclude[i]);
+		}
+		for (i = 0; i < t->ncolumn && i < t->nfield; i++) {
+			double x;
+			const struct tsv_field *f = &t->field[i];
+
+			if (strcmp(t->column[i], "label") == 0 ||
+			    in_list(exclude, nexclude, t->column[i]))
+				continue;
+			if (num_parse(f->p, f->n, &x) <= NUM_MISSING)
+				cols[n++] = i;
+		}
+		free(exclude);
+		if (n == 0)
+			die("%s:%lu: no numeric columns to use as features",
+			    t->name, t->line);
+	}
+	*nfeature = n;
+	return cols;
+}
+
+/* --- Writing the model atomically ------------------------------------- */
+
+static char *temp_path;
+
+static void
+remove_temp(void)
+{
+	if (temp_path)
+		unlink(temp_path);
+}
+
+static void
+on_fatal_signal(int sig)
+{
+	if (temp_path)
+		unlink(temp_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Write to a temporary file beside path, then rename it into place: the
+ * old model stays whole until the new one is complete on disk. */
+static void
+write_model_file(const struct model *m, const char *path)
+{
+	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	mode_t mask;
+	size_t i;
+	int fd;
+
+	temp_path = xmalloc(strlen(path) + sizeof ".XXXXXX");
+	sprintf(temp_path, "%s.XXXXXX", path);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_fatal_signal;
+	for (i = 0; i < sizeof signals / sizeof signals[0]; i++)
+		sigaction(signals[i], &sa, NULL);
+	atexit(remove_temp);
+	fd = mkstemp(temp_path);
+	if (fd < 0) {
+		free(temp_path);
+		temp_path = NULL;
+		die("cannot write model '%s':", path);
+	}
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) != 0)
+		die("cannot write model '%s':", path);
+	model_write(m, fd, temp_path);
+	if (fsync(fd) != 0 || close(fd) != 0)
+		die("cannot write model '%s':", path);
+	if (rename(temp_path, path) != 0)
+		die("cannot write model '%s':", path);
+	free(temp_path);
+	temp_path = NULL;
+}
+
+/* --- Training --------------------------------------------------------- */
+
+struct training {
+	size_t *cols;
+	struct sampler *sampler;
+	struct rowstore kept;     /* rows scored for the threshold */
+	int keep_rows;
+	uint64_t skipped_missing; /* rows left out for a missing value */
+	uint64_t bad;             /* rows reported as errors */
+};
+
+static void
+read_rows(const struct options *o, struct tsv *t, struct model *m,
+          struct training *tr)
+{
+	size_t d = m->forest.nfeature;
+	double *x = xreallocarray(NULL, d, sizeof *x);
+	int first = 1;
+
+	tr->sampler = sampler_new(d, o->ntree,
+	                          o->sample_size ? o->sample_size : 256, o->seed);
+	tr->keep_rows = o->contamination > 0 || o->verbose;
+	if (tr->keep_rows) {
+		size_t limit = EXACT_VALUES / d;
+
+		rowstore_init(&tr->kept, d,
+		              limit > EXACT_ROWS_MIN ? limit : EXACT_ROWS_MIN,
+		              o->seed);
+	}
+	/* The first record was read to choose the features. */
+	while (first || tsv_next(t)) {
+		long missing = tsv_features(t, tr->cols, d, x);
+
+		first = 0;
+		if (missing < 0) {
+			tr->bad++;
+			continue;
+		}
+		if (missing > 0) {
+			tr->skipped_missing++;
+			continue;
+		}
+		sampler_add(tr->sampler, x);
+		if (tr->keep_rows)
+			rowstore_add(&tr->kept, x);
+	}
+	free(x);
+}
+
+static void
+print_summary(const struct model *m, const struct training *tr,
+              size_t flagged, size_t scored)
+{
+	size_t i;
+
+	fprintf(stderr, "%s: rows read: %llu, used: %llu, skipped for a "
+	        "missing value: %llu\n", progname,
+	        (unsigned long long)(m->rows + tr->skipped_missing),
+	        (unsigned long long)m->rows,
+	        (unsigned long long)tr->skipped_missing);
+	fprintf(stderr, "%s: features:", progname);
+	for (i = 0; i < m->forest.nfeature; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", m->feature[i]);
+	fprintf(stderr, "\n%s: trees: %zu, sample size: %zu, threshold: "
+	        "%.6f (contamination %s)\n", progname, m->forest.ntree,
+	        m->forest.sample_size, m->threshold,
+	        m->contamination > 0 ? "set" : "auto");
+	fprintf(stderr, "%s: Normal: %zu, Anomalies: %zu, Anomaly Ratio: "
+	        "%.2f%%%s\n", progname, scored - flagged, flagged,
+	        scored ? 100.0 * (double)flagged / (double)scored : 0.0,
+	        rowstore_complete(&tr->kept) ? "" : " (on a sample of rows)");
+}
+
+/* Score the kept rows; set the threshold from them when contamination
+ * is given, and say how many they flag when verbose. */
+static void
+set_threshold(const struct options *o, struct model *m,
+              struct training *tr)
+{
+	size_t n = tr->kept.n, i, flagged = 0;
+	double *scores;
+
+	m->threshold = 0.5;
+	if (!tr->keep_rows)
+		return;
+	scores = xreallocarray(NULL, n, sizeof *scores);
+	forest_score_rows(&m->forest, tr->kept.rows, n, scores, o->threads);
+	if (o->contamination > 0) {
+		double *sorted = xreallocarray(NULL, n, sizeof *sorted);
+
+		memcpy(sorted, scores, n * sizeof *sorted);
+		/* scikit-learn: offset_ = percentile(-scores, 100 * f), and a
+		 * row is an anomaly when its score exceeds -offset_. */
+		for (i = 0; i < n; i++)
+			sorted[i] = -sorted[i];
+		m->threshold = -quantile_linear(sorted, n, o->contamination);
+		free(sorted);
+	}
+	for (i = 0; i < n; i++)
+		flagged += scores[i] > m->threshold;
+	if (o->verbose)
+		print_summary(m, tr, flagged, n);
+	free(scores);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct options o;
+	struct tsv t;
+	struct model m;
+	struct training tr;
+	size_t i;
+
+	set_progname(argv[0]);
+	parse_options(&o, &argc, &argv);
+
+	memset(&m, 0, sizeof m);
+	memset(&tr, 0, sizeof tr);
+	tsv_open(&t, argv, argc, o.delim);
+	if (!tsv_read_header(&t))
+		exit(EXIT_TROUBLE);
+	if (!tsv_next(&t))
+		die("%s: no data rows after the header", t.name);
+	tr.cols = choose_features(&o, &t, &m.forest.nfeature);
+	m.feature = xreallocarray(NULL, m.forest.nfeature, sizeof *m.feature);
+	for (i = 0; i < m.forest.nfeature; i++)
+		m.feature[i] = xstrdup(t.column[tr.cols[i]]);
+	read_rows(&o, &t, &m, &tr);
+	if (t.failed)
+		die("no model written: the input has errors");
+	m.rows = sampler_rows(tr.sampler);
+	if (m.rows == 0)
+		die("no model written: no row has every feature");
+
+	forest_grow(&m.forest, tr.sampler, o.threads);
+	m.contamination = o.contamination;
+	m.seed = o.seed;
+	set_threshold(&o, &m, &tr);
+
+	if (o.output)
+		write_model_file(&m, o.output);
+	else
+		model_write(&m, STDOUT_FILENO, "standard output");
+
+	sampler_free(tr.sampler);
+	if (tr.keep_rows)
+		rowstore_free(&tr.kept);
+	free(tr.cols);
+	model_free(&m);
+	tsv_close(&t);
+	return 0;
+}

@@ -1,0 +1,477 @@
+#include "model.h"
+#include "num.h"
+#include "out.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* --- Writing ---------------------------------------------------------- */
+
+static void
+write_real(struct out *o, double x)
+{
+	out_printf(o, "%.17g", x);
+}
+
+static void
+write_tree(struct out *o, const struct tree *t, size_t index)
+{
+	uint32_t i;
+
+	out_printf(o, "tree %zu %lu\n", index, (unsigned long)t->nnode);
+	for (i = 0; i < t->nnode; i++) {
+		const struct node *n = &t->node[i];
+
+		if (n->feature < 0) {
+			out_printf(o, "%lu leaf ", (unsigned long)i);
+		} else {
+			out_printf(o, "%lu split %ld ", (unsigned long)i,
+			           (long)n->feature);
+			write_real(o, n->split);
+			out_printf(o, " %lu %lu ", (unsigned long)n->left,
+			           (unsigned long)n->right);
+		}
+		write_real(o, n->size);
+		out_char(o, '\n');
+	}
+}
+
+void
+model_write(const struct model *m, int fd, const char *name)
+{
+	const struct forest *f = &m->forest;
+	struct out o;
+	size_t i;
+
+	out_init(&o, fd, name);
+	out_printf(&o, "%s %d\n", MODEL_MAGIC, MODEL_VERSION);
+	out_printf(&o, "features %zu\n", f->nfeature);
+	for (i = 0; i < f->nfeature; i++)
+		out_printf(&o, "feature %s\n", m->feature[i]);
+	out_printf(&o, "trees %zu\nsample_size %zu\nc_psi ", f->ntree,
+	           f->sample_size);
+	write_real(&o, f->c_psi);
+	out_str(&o, "\ncontamination ");
+	if (m->contamination > 0)
+		write_real(&o, m->contamination);
+	else
+		out_str(&o, "auto");
+	out_str(&o, "\nthreshold ");
+	write_real(&o, m->threshold);
+	out_printf(&o, "\nseed %llu\nrows %llu\n", (unsigned long long)m->seed,
+	           (unsigned long long)m->rows);
+	for (i = 0; i < f->ntree; i++)
+		write_tree(&o, &f->tree[i], i);
+	out_str(&o, "end\n");
+	out_finish(&o);
+}
+
+/* --- Reading ---------------------------------------------------------- */
+
+struct loader {
+	const char *path;
+	char *text, *pos, *end;
+	unsigned long line;
+	char *word[8];  /* the current line split at spaces */
+	int nword;
+	char *rest;     /* the current line after its first word */
+	char *line_end;
+};
+
+static _Noreturn void
+bad(struct loader *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: %s:%lu: ", progname, l->path, l->line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_TROUBLE);
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY);
+	size_t cap = 1 << 16, n = 0;
+	char *buf;
+
+	if (fd < 0)
+		die("cannot open model '%s':", path);
+	buf = xmalloc(cap);
+	for (;;) {
+		ssize_t r = read(fd, buf + n, cap - n - 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			die("cannot read model '%s':", path);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (cap - n - 1 == 0)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* Split the next line into words at single spaces; 0 at the end of the
+ * file.  nword counts every word, word[] keeps the first eight. */
+static int
+next_line(struct loader *l)
+{
+	char *nl, *p;
+
+	if (l->pos >= l->end)
+		return 0;
+	l->line++;
+	nl = memchr(l->pos, '\n', (size_t)(l->end - l->pos));
+	if (nl == NULL)
+		bad(l, "truncated model: the last line has no newline");
+	*nl = '\0';
+	if (memchr(l->pos, '\0', (size_t)(nl - l->pos)) != NULL)
+		bad(l, "NUL byte in model");
+	if (nl == l->pos)
+		bad(l, "empty line");
+	p = l->pos;
+	l->pos = nl + 1;
+	l->line_end = nl;
+	l->rest = NULL;
+	for (l->nword = 0;; l->nword++) {
+		char *sp = strchr(p, ' ');
+
+		if (l->nword < (int)(sizeof l->word / sizeof l->word[0]))
+			l->word[l->nword] = p;
+		if (sp == NULL)
+			break;
+		*sp = '\0';
+		if (l->nword == 0)
+			l->rest = sp + 1;
+		p = sp + 1;
+	}
+	l->nword++;
+	return 1;
+}
+
+/* The current line after its first word, spaces and all. */
+static char *
+line_rest(struct loader *l)
+{
+	char *p;
+
+	if (l->rest == NULL)
+		return NULL;
+	for (p = l->rest; p < l->line_end; p++)
+		if (*p == '\0')
+			*p = ' ';
+	return l->rest;
+}
+
+static void
+expect_line(struct loader *l, const char *what)
+{
+	if (!next_line(l))
+		bad(l, "truncated model: expected %s", what);
+}
+
+static void
+expect_words(struct loader *l, int n, const char *what)
+{
+	if (l->nword != n)
+		bad(l, "malformed %s line", what);
+}
+
+static uint64_t
+parse_count(struct loader *l, const char *s, const char *what,
+            uint64_t max)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (*p == '\0')
+		bad(l, "%s: missing number", what);
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			bad(l, "%s: invalid number '%s'", what, s);
+		if (v > (max - (uint64_t)(*p - '0')) / 10)
+			bad(l, "%s: '%s' is out of range", what, s);
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	return v;
+}
+
+static double
+parse_real(struct loader *l, const char *s, const char *what)
+{
+	double v;
+
+	if (num_parse(s, strlen(s), &v) != NUM_OK)
+		bad(l, "%s: invalid number '%s'", what, s);
+	return v;
+}
+
+enum key {
+	KEY_FEATURES, KEY_TREES, KEY_SAMPLE_SIZE, KEY_C_PSI,
+	KEY_CONTAMINATION, KEY_THRESHOLD, KEY_SEED, KEY_ROWS, NKEY
+};
+
+static const char *const key_name[NKEY] = {
+	"features", "trees", "sample_size", "c_psi", "contamination",
+	"threshold", "seed", "rows"
+};
+
+static void
+read_magic(struct loader *l)
+{
+	uint64_t version;
+
+	if (!next_line(l))
+		bad(l, "empty model file");
+	if (l->nword != 2 || strcmp(l->word[0], MODEL_MAGIC) != 0)
+		bad(l, "not an iftools model (expected '%s %d' on the first "
+		    "line)", MODEL_MAGIC, MODEL_VERSION);
+	version = parse_count(l, l->word[1], "version", UINT32_MAX);
+	if (version > MODEL_VERSION)
+		bad(l, "model version %llu is newer than this program "
+		    "reads (%d)", (unsigned long long)version, MODEL_VERSION);
+	if (version < 1)
+		bad(l, "invalid model version 0");
+}
+
+static void
+read_key(struct loader *l, struct model *m, enum key k)
+{
+	struct forest *f = &m->forest;
+	const char *v;
+
+	expect_words(l, 2, key_name[k]);
+	v = l->word[1];
+	switch (k) {
+	case KEY_FEATURES:
+		f->nfeature = parse_count(l, v, "features", 1 << 24);
+		if (f->nfeature == 0)
+			bad(l, "features: a model needs at least one");
+		m->feature = xcalloc(f->nfeature, sizeof *m->feature);
+		break;
+	case KEY_TREES:
+		f->ntree = parse_count(l, v, "trees", 1 << 24);
+		if (f->ntree == 0)
+			bad(l, "trees: a model needs at least one");
+		break;
+	case KEY_SAMPLE_SIZE:
+		f->sample_size = parse_count(l, v, "sample_size", 1 << 30);
+		if (f->sample_size == 0)
+			bad(l, "sample_size: must be at least 1");
+		break;
+	case KEY_C_PSI:
+		f->c_psi = parse_real(l, v, "c_psi");
+		if (f->c_psi < 0)
+			bad(l, "c_psi: must not be negative");
+		break;
+	case KEY_CONTAMINATION:
+		m->contamination = strcmp(v, "auto") == 0 ? 0 :
+		                   parse_real(l, v, "contamination");
+		if (m->contamination < 0 || m->contamination > 0.5)
+			bad(l, "contamination: '%s' is out of range", v);
+		break;
+	case KEY_THRESHOLD:
+		m->threshold = parse_real(l, v, "threshold");
+		break;
+	case KEY_SEED:
+		m->seed = parse_count(l, v, "seed", UINT64_MAX);
+		break;
+	case KEY_ROWS:
+		m->rows = parse_count(l, v, "rows", UINT64_MAX);
+		break;
+	case NKEY:
+		break;
+	}
+}
+
+static void
+read_feature(struct loader *l, struct model *m, size_t i)
+{
+	char *name = line_rest(l);
+	size_t j;
+
+	if (name == NULL || *name == '\0')
+		bad(l, "feature: missing name");
+	for (j = 0; j < i; j++)
+		if (strcmp(m->feature[j], name) == 0)
+			bad(l, "duplicate feature '%s'", name);
+	m->feature[i] = xstrdup(name);
+}
+
+/* Keys in any order, each once, with the feature names after 'features'. */
+static void
+read_header(struct loader *l, struct model *m)
+{
+	int seen[NKEY] = { 0 };
+	size_t nfeature_seen = 0;
+	int k;
+
+	for (;;) {
+		expect_line(l, "a 'tree' line");
+		if (strcmp(l->word[0], "tree") == 0)
+			break;
+		if (strcmp(l->word[0], "feature") == 0) {
+			if (!seen[KEY_FEATURES])
+				bad(l, "'feature' before 'features'");
+			if (nfeature_seen == m->forest.nfeature)
+				bad(l, "more 'feature' lines than 'features "
+				    "%zu'", m->forest.nfeature);
+			read_feature(l, m, nfeature_seen++);
+			continue;
+		}
+		for (k = 0; k < NKEY; k++)
+			if (strcmp(l->word[0], key_name[k]) == 0)
+				break;
+		if (k == NKEY)
+			bad(l, "unknown key '%s'", l->word[0]);
+		if (seen[k])
+			bad(l, "duplicate key '%s'", key_name[k]);
+		seen[k] = 1;
+		read_key(l, m, (enum key)k);
+	}
+	for (k = 0; k < NKEY; k++)
+		if (!seen[k])
+			bad(l, "missing key '%s' before the first tree",
+			    key_name[k]);
+	if (nfeature_seen != m->forest.nfeature)
+		bad(l, "%zu 'feature' lines for 'features %zu'",
+		    nfeature_seen, m->forest.nfeature);
+	if (m->forest.c_psi != forest_c((double)m->forest.sample_size))
+		bad(l, "c_psi does not match sample_size %zu",
+		    m->forest.sample_size);
+}
+
+static uint32_t
+read_child(struct loader *l, const char *s, uint32_t id, uint32_t nnode,
+           unsigned char *parents)
+{
+	uint32_t child = (uint32_t)parse_count(l, s, "child", UINT32_MAX);
+
+	if (child <= id || child >= nnode)
+		bad(l, "node %lu: child %lu out of range (%lu..%lu)",
+		    (unsigned long)id, (unsigned long)child,
+		    (unsigned long)id + 1, (unsigned long)nnode - 1);
+	if (parents[child]++)
+		bad(l, "node %lu: child %lu already has a parent",
+		    (unsigned long)id, (unsigned long)child);
+	return child;
+}
+
+static void
+read_node(struct loader *l, const struct model *m, struct tree *t,
+          uint32_t id, unsigned char *parents)
+{
+	struct node *n = &t->node[id];
+
+	expect_line(l, "a node line");
+	if (l->nword < 2 ||
+	    parse_count(l, l->word[0], "node", UINT32_MAX) != id)
+		bad(l, "expected node %lu", (unsigned long)id);
+	if (strcmp(l->word[1], "leaf") == 0) {
+		expect_words(l, 3, "leaf");
+		n->feature = -1;
+		n->left = n->right = 0;
+		n->split = 0;
+		n->size = parse_real(l, l->word[2], "size");
+	} else if (strcmp(l->word[1], "split") == 0) {
+		uint64_t feature;
+
+		expect_words(l, 7, "split");
+		feature = parse_count(l, l->word[2], "feature", UINT32_MAX);
+		if (feature >= m->forest.nfeature)
+			bad(l, "node %lu: feature %llu out of range (0..%zu)",
+			    (unsigned long)id, (unsigned long long)feature,
+			    m->forest.nfeature - 1);
+		n->feature = (int32_t)feature;
+		n->split = parse_real(l, l->word[3], "split");
+		n->left = read_child(l, l->word[4], id, t->nnode, parents);
+		n->right = read_child(l, l->word[5], id, t->nnode, parents);
+		n->size = parse_real(l, l->word[6], "size");
+	} else {
+		bad(l, "unknown node type '%s'", l->word[1]);
+	}
+	if (n->size < 0)
+		bad(l, "node %lu: negative size", (unsigned long)id);
+}
+
+static void
+read_tree(struct loader *l, struct model *m, size_t index)
+{
+	struct tree *t = &m->forest.tree[index];
+	uint64_t max_nodes = 2 * (uint64_t)m->forest.sample_size - 1;
+	unsigned char *parents;
+	uint32_t id;
+
+	if (index > 0)
+		expect_line(l, "a 'tree' line");
+	if (strcmp(l->word[0], "tree") != 0 || l->nword != 3 ||
+	    parse_count(l, l->word[1], "tree", SIZE_MAX) != index)
+		bad(l, "expected 'tree %zu NODES'", index);
+	t->nnode = (uint32_t)parse_count(l, l->word[2], "nodes", UINT32_MAX);
+	if (t->nnode == 0 || t->nnode > max_nodes)
+		bad(l, "tree %zu: %lu nodes, expected 1 to %llu (2 * "
+		    "sample_size - 1)", index, (unsigned long)t->nnode,
+		    (unsigned long long)max_nodes);
+	t->node = xreallocarray(NULL, t->nnode, sizeof *t->node);
+	parents = xcalloc(t->nnode, 1);
+	for (id = 0; id < t->nnode; id++)
+		read_node(l, m, t, id, parents);
+	for (id = 1; id < t->nnode; id++)
+		if (!parents[id])
+			bad(l, "tree %zu: node %lu is not reachable", index,
+			    (unsigned long)id);
+	free(parents);
+	tree_finish(t);
+}
+
+void
+model_load(struct model *m, const char *path)
+{
+	struct loader l = { 0 };
+	size_t len, i;
+
+	memset(m, 0, sizeof *m);
+	l.path = path;
+	l.text = slurp(path, &len);
+	l.pos = l.text;
+	l.end = l.text + len;
+	read_magic(&l);
+	read_header(&l, m);
+	m->forest.tree = xcalloc(m->forest.ntree, sizeof *m->forest.tree);
+	for (i = 0; i < m->forest.ntree; i++)
+		read_tree(&l, m, i);
+	expect_line(&l, "'end'");
+	if (l.nword != 1 || strcmp(l.word[0], "end") != 0)
+		bad(&l, "expected 'end' after %zu trees", m->forest.ntree);
+	if (next_line(&l))
+		bad(&l, "unexpected text after 'end'");
+	free(l.text);
+}
+
+void
+model_free(struct model *m)
+{
+	size_t i;
+
+	forest_free(&m->forest);
+	for (i = 0; i < m->forest.nfeature; i++)
+		free(m->feature[i]);
+	free(m->feature);
+	m->feature = NULL;
+}

@@ -1,0 +1,38 @@
+/* model.h: the model file, a self-describing text format (iforest(5)).
+ *
+ *	iforest 1
+ *	KEY VALUE            one line per parameter, each exactly once
+ *	feature NAME         one line per feature, in order
+ *	tree INDEX NODES     then NODES lines, one per node:
+ *	  ID split FEATURE VALUE LEFT RIGHT SIZE
+ *	  ID leaf SIZE
+ *	end
+ *
+ * Reals are written with 17 significant digits, so a reloaded model scores
+ * bit-identically and write, read, write gives the same bytes. */
+#ifndef IFTOOLS_MODEL_H
+#define IFTOOLS_MODEL_H
+
+#include <stdint.h>
+
+#include "forest.h"
+
+#define MODEL_MAGIC "iforest"
+#define MODEL_VERSION 1
+
+struct model {
+	struct forest forest;
+	char **feature;         /* forest.nfeature names */
+	double threshold;       /* scores above it are anomalies */
+	double contamination;   /* 0 means "auto" (threshold 0.5) */
+	uint64_t seed;
+	uint64_t rows;          /* rows trained on */
+};
+
+/* Load a model, or print "prog: PATH:LINE: problem" and exit 2. */
+void model_load(struct model *m, const char *path);
+/* Write to fd; a failed write dies naming `name`. */
+void model_write(const struct model *m, int fd, const char *name);
+void model_free(struct model *m);
+
+#endif

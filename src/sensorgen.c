@@ -131,6 +131,7 @@ static const char usage_text[] =
     "       sensorgen --classic [-r hz] [--no-label] [-d char]\n";
 
 static const char help_text[] =
+    "\n"
     "Simulate a smart-factory sensor stream as TSV, with labelled "
     "anomalies.\n"
     "\n"
@@ -518,8 +519,6 @@ out_time(struct out *o, const struct sim_clock *c)
 	int64_t days, secs, y;
 	int m, d;
 
-	if (c->sec > LAST_SECOND)
-		die("the simulated clock passed 9999-12-31T23:59:59Z");
 	days = c->sec / 86400;
 	secs = c->sec % 86400;
 	if (secs < 0) {
@@ -835,6 +834,10 @@ run_stream(const struct options *opt)
 		double v[NSENSOR];
 		enum kind planted = simulate(&s, dev, v);
 
+		if (s.clock.sec > LAST_SECOND) {
+			out_flush(&s.out); /* the readings so far are good */
+			die("the simulated clock passed 9999-12-31T23:59:59Z");
+		}
 		pace_wait(&s, i);
 		write_row(&s, dev, v, planted);
 		if (opt->hz > 0)

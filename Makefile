@@ -34,15 +34,23 @@ bin/%: $(BUILD)/%.o $(BUILD)/libiftools.a | bin
 $(BUILD) bin:
 	mkdir -p $@
 
-# The README's main job: train on the shipped data, score a stream, report.
+# The README's main job: train on the shipped data, score a live stream,
+# report.  Its files go to a temporary folder, removed at the end.
 demo: all
-	./tests/demo.sh
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; PATH="$$PWD/bin:$$PATH"; \
+	echo '$$ iftrain -v -c 0.05 -o sensor.if data/sensor_data.tsv'; \
+	iftrain -v -c 0.05 -o "$$tmp/sensor.if" data/sensor_data.tsv; \
+	echo; echo '$$ sensorgen -r 20 -n 200 -k burst,spike,stuck | ifscore -m sensor.if | tee scored.tsv | grep --line-buffered anomaly'; \
+	sensorgen -r 20 -n 200 -k burst,spike,stuck | ifscore -m "$$tmp/sensor.if" | \
+	  tee "$$tmp/scored.tsv" | grep --line-buffered anomaly || true; \
+	echo; echo '$$ ifstat scored.tsv'; \
+	ifstat "$$tmp/scored.tsv"
 
 test: all
 	@command -v bats >/dev/null 2>&1 || { \
 	  echo "make test: bats is not installed; install it with 'apt-get install bats'"; \
 	  exit 2; }
-	bats tests
+	bats $(BATS_FLAGS) tests
 
 lint-man:
 	mandoc -Tlint -Wwarning $(MAN1) $(MAN5)

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+struct flat;
+static void flat_free(struct flat *fl);
+
 /* Euler-Mascheroni constant, as in scikit-learn's _average_path_length. */
 #define EULER_GAMMA 0.5772156649015329
 
@@ -268,6 +271,7 @@ forest_grow(struct forest *f, struct sampler *s, int threads)
 	f->c_psi = forest_c((double)f->sample_size);
 	f->tree = xcalloc(f->ntree, sizeof *f->tree);
 	run_parallel(grow_one, &c, f->ntree, threads);
+	forest_prepare(f);
 }
 
 void
@@ -278,8 +282,169 @@ forest_free(struct forest *f)
 	for (t = 0; t < f->ntree; t++)
 		free(f->tree[t].node);
 	free(f->tree);
+	flat_free(f->flat);
+	f->flat = NULL;
 	f->tree = NULL;
 	f->ntree = 0;
+}
+
+/* --- The flat layout for block scoring --------------------------------- */
+
+/* Deeper forests (a sample size over 2^16) keep the general walk: the
+ * padded layout would grow as 2^depth. */
+enum { FLAT_DEPTH_MAX = 16, FLAT_BLOCK = 64 };
+
+struct flat {
+	unsigned depth;      /* levels of internal nodes */
+	size_t ninternal;    /* 2^depth - 1 per tree */
+	uint32_t *feature;   /* [tree][ninternal] */
+	double *split;       /* [tree][ninternal] */
+	double *leaf;        /* [tree][2^depth]: path lengths */
+};
+
+static void
+flat_free(struct flat *fl)
+{
+	if (fl == NULL)
+		return;
+	free(fl->feature);
+	free(fl->split);
+	free(fl->leaf);
+	free(fl);
+}
+
+static unsigned
+tree_depth(const struct tree *t, uint32_t id)
+{
+	const struct node *n = &t->node[id];
+	unsigned l, r;
+
+	if (n->feature < 0)
+		return 0;
+	l = tree_depth(t, n->left);
+	r = tree_depth(t, n->right);
+	return 1 + (l > r ? l : r);
+}
+
+static void
+flat_fill(struct flat *fl, size_t tree_index, const struct tree *t,
+          uint32_t id, size_t heap, unsigned depth)
+{
+	const struct node *n = &t->node[id];
+	uint32_t *feature = fl->feature + tree_index * fl->ninternal;
+	double *split = fl->split + tree_index * fl->ninternal;
+
+	if (n->feature >= 0) {
+		feature[heap] = (uint32_t)n->feature;
+		split[heap] = n->split;
+		flat_fill(fl, tree_index, t, n->left, 2 * heap + 1, depth + 1);
+		flat_fill(fl, tree_index, t, n->right, 2 * heap + 2, depth + 1);
+		return;
+	}
+	/* A leaf above the bottom: nodes that send every value left. */
+	for (; depth < fl->depth; depth++) {
+		feature[heap] = 0;
+		split[heap] = INFINITY;
+		heap = 2 * heap + 1;
+	}
+	fl->leaf[tree_index * (fl->ninternal + 1) + heap - fl->ninternal] =
+	    n->path;
+}
+
+void
+forest_prepare(struct forest *f)
+{
+	struct flat *fl;
+	unsigned depth = 0;
+	size_t t, i, nleaf;
+
+	flat_free(f->flat);
+	f->flat = NULL;
+	for (t = 0; t < f->ntree; t++) {
+		unsigned d = tree_depth(&f->tree[t], 0);
+
+		if (d > depth)
+			depth = d;
+	}
+	if (depth > FLAT_DEPTH_MAX)
+		return;
+	fl = xcalloc(1, sizeof *fl);
+	fl->depth = depth;
+	nleaf = (size_t)1 << depth;
+	fl->ninternal = nleaf - 1;
+	fl->feature = xcalloc(f->ntree * fl->ninternal, sizeof *fl->feature);
+	fl->split = xreallocarray(NULL, f->ntree * fl->ninternal,
+	                          sizeof *fl->split);
+	for (i = 0; i < f->ntree * fl->ninternal; i++)
+		fl->split[i] = INFINITY;
+	fl->leaf = xcalloc(f->ntree * nleaf, sizeof *fl->leaf);
+	for (t = 0; t < f->ntree; t++)
+		flat_fill(fl, t, &f->tree[t], 0, 0, 0);
+	f->flat = fl;
+}
+
+static int
+has_missing(const double *x, size_t d)
+{
+	size_t i;
+
+	for (i = 0; i < d; i++)
+		if (x[i] != x[i])
+			return 1;
+	return 0;
+}
+
+/* Path-length sums of up to FLAT_BLOCK complete rows, tree by tree. */
+static void
+flat_path_sums(const struct flat *fl, size_t ntree, size_t d,
+               const double *rows, size_t n, double *sums)
+{
+	size_t t, r, nleaf = fl->ninternal + 1;
+
+	for (r = 0; r < n; r++)
+		sums[r] = 0;
+	for (t = 0; t < ntree; t++) {
+		const uint32_t *feature = fl->feature + t * fl->ninternal;
+		const double *split = fl->split + t * fl->ninternal;
+		const double *leaf = fl->leaf + t * nleaf;
+
+		for (r = 0; r < n; r++) {
+			const double *x = rows + r * d;
+			size_t i = 0;
+			unsigned level;
+
+			for (level = 0; level < fl->depth; level++)
+				i = 2 * i + 1 + (x[feature[i]] > split[i]);
+			sums[r] += leaf[i - fl->ninternal];
+		}
+	}
+}
+
+void
+forest_score_block(const struct forest *f, const double *rows, size_t n,
+                   double *scores)
+{
+	size_t d = f->nfeature, start, r;
+
+	if (f->flat == NULL) {
+		for (r = 0; r < n; r++)
+			scores[r] = forest_score(f, rows + r * d);
+		return;
+	}
+	for (start = 0; start < n; start += FLAT_BLOCK) {
+		size_t m = n - start < FLAT_BLOCK ? n - start : FLAT_BLOCK;
+		const double *block = rows + start * d;
+		double sums[FLAT_BLOCK];
+
+		flat_path_sums(f->flat, f->ntree, d, block, m, sums);
+		for (r = 0; r < m; r++) {
+			const double *x = block + r * d;
+
+			/* A row with a missing value needs the weighted walk. */
+			scores[start + r] = has_missing(x, d) ?
+			    forest_score(f, x) : forest_score_of(f, sums[r]);
+		}
+	}
 }
 
 /* --- Scoring ---------------------------------------------------------- */
@@ -356,8 +521,8 @@ score_block(void *arg, size_t block)
 
 	if (end > c->n)
 		end = c->n;
-	for (; i < end; i++)
-		c->scores[i] = forest_score(c->f, c->rows + i * c->f->nfeature);
+	forest_score_block(c->f, c->rows + i * c->f->nfeature, end - i,
+	                   c->scores + i);
 }
 
 void

@@ -38,6 +38,7 @@ struct forest {
 	struct tree *tree;
 	size_t sample_size; /* psi: rows each tree was grown on */
 	double c_psi;       /* c(psi): normalises the mean path length */
+	struct flat *flat;  /* the scoring layout (forest_prepare), or NULL */
 };
 
 /* c(n): the average path length of an unsuccessful search in a binary
@@ -52,6 +53,17 @@ void forest_free(struct forest *f);
 
 /* Fill in every leaf's path length from the tree's shape and sizes. */
 void tree_finish(struct tree *t);
+
+/* Build the layout the block scorer walks: every tree as a perfect binary
+ * tree in breadth-first arrays, a leaf above the bottom padded with nodes
+ * that always go left, so a walk is a fixed number of branch-free steps.
+ * Forests deeper than the layout allows keep the general walk. */
+void forest_prepare(struct forest *f);
+
+/* Score n rows (row-major, nfeature each) on this thread, a tree at a time
+ * so each stays in cache; bit-identical to forest_score on each row. */
+void forest_score_block(const struct forest *f, const double *rows,
+                        size_t n, double *scores);
 
 /* The sum over trees of the path length of row x. */
 double forest_path_sum(const struct forest *f, const double *x);

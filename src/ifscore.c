@@ -150,18 +150,6 @@ write_tsv_header(struct out *o, const struct tsv *t)
 	out_str(o, "status\n");
 }
 
-static void
-write_tsv_row(struct out *o, const struct tsv *t, const char *score,
-              size_t score_len, const char *status)
-{
-	out_write(o, t->record, t->record_len);
-	out_char(o, t->delim);
-	out_write(o, score, score_len);
-	out_char(o, t->delim);
-	out_str(o, status);
-	out_char(o, '\n');
-}
-
 /* --- JSON Lines output ------------------------------------------------ */
 
 /* Whether s[0..n) is a number in JSON's own grammar. */
@@ -244,6 +232,121 @@ write_json_row(struct out *o, const struct tsv *t, const char *score,
 
 /* --- Scoring ---------------------------------------------------------- */
 
+/* Rows are scored in batches, a tree at a time over the whole batch; a
+ * batch ends early whenever the input has no further line ready, so a
+ * live stream is scored and written the moment each line arrives. */
+enum { BATCH_ROWS = 256 };
+
+struct batch {
+	size_t n;
+	double *x;                  /* BATCH_ROWS rows of features */
+	double score[BATCH_ROWS];
+	unsigned char ok[BATCH_ROWS];
+	size_t start[BATCH_ROWS + 1]; /* offsets of the records in text */
+	char *text;
+	size_t text_cap;
+};
+
+static void
+batch_add(struct batch *b, const struct tsv *t, int ok)
+{
+	size_t at = b->start[b->n];
+
+	if (b->text_cap - at < t->record_len) {
+		b->text_cap = 2 * (at + t->record_len);
+		b->text = xrealloc(b->text, b->text_cap);
+	}
+	memcpy(b->text + at, t->record, t->record_len);
+	b->ok[b->n++] = (unsigned char)ok;
+	b->start[b->n] = at + t->record_len;
+}
+
+static void
+write_batch(struct out *o, struct batch *b, const struct model *m,
+            double threshold, char delim)
+{
+	size_t i;
+
+	forest_score_block(&m->forest, b->x, b->n, b->score);
+	for (i = 0; i < b->n; i++) {
+		char score[16];
+		size_t len = b->ok[i] ? num_format_score(score, b->score[i]) : 0;
+
+		out_write(o, b->text + b->start[i], b->start[i + 1] - b->start[i]);
+		out_char(o, delim);
+		out_write(o, score, len);
+		out_char(o, delim);
+		out_str(o, !b->ok[i] ? "error" :
+		           b->score[i] > threshold ? "anomaly" : "normal");
+		out_char(o, '\n');
+	}
+	b->n = 0;
+}
+
+/* TSV output, batched.  Returns at the end of input, or after the first
+ * bad row with --strict. */
+static void
+score_tsv(const struct options *opt, struct tsv *t, struct out *o,
+          const struct model *m, const size_t *cols, double threshold)
+{
+	size_t d = m->forest.nfeature;
+	struct batch b;
+	int stop = 0;
+
+	memset(&b, 0, sizeof b);
+	b.x = xreallocarray(NULL, BATCH_ROWS, d * sizeof *b.x);
+	write_tsv_header(o, t);
+	while (!stop && tsv_next(t)) {
+		double *x = b.x + b.n * d;
+		int ok = tsv_features(t, cols, d, x) >= 0;
+
+		if (!ok) {
+			size_t i;
+
+			for (i = 0; i < d; i++)
+				x[i] = 0; /* scored, never shown */
+			stop = opt->strict;
+		}
+		batch_add(&b, t, ok);
+		if (b.n == BATCH_ROWS || stop || opt->unbuffered ||
+		    !tsv_line_ready(t)) {
+			write_batch(o, &b, m, threshold, t->delim);
+			if (opt->unbuffered)
+				out_flush(o);
+		}
+	}
+	write_batch(o, &b, m, threshold, t->delim);
+	free(b.x);
+	free(b.text);
+}
+
+/* JSON Lines, a row at a time: a consumer of the old API reads them one
+ * by one. */
+static void
+score_json(const struct options *opt, struct tsv *t, struct out *o,
+           const struct model *m, const size_t *cols, double threshold)
+{
+	double *x = xreallocarray(NULL, m->forest.nfeature, sizeof *x);
+
+	while (tsv_next(t)) {
+		char score[16];
+
+		if (tsv_features(t, cols, m->forest.nfeature, x) < 0) {
+			write_json_row(o, t, "", 0, "error");
+			if (opt->strict)
+				break;
+		} else {
+			double s = forest_score(&m->forest, x);
+
+			write_json_row(o, t, score, num_format_score(score, s),
+			               s > threshold ? "anomaly" : "normal");
+		}
+		if (opt->unbuffered)
+			out_flush(o);
+	}
+	free(x);
+}
+
 static void
 flush_output(void *arg)
 {
@@ -258,9 +361,7 @@ main(int argc, char *argv[])
 	struct tsv t;
 	struct out o;
 	size_t *cols;
-	double *x, threshold;
-	void (*write_row)(struct out *, const struct tsv *, const char *,
-	                  size_t, const char *);
+	double threshold;
 
 	set_progname(argv[0]);
 	parse_options(&opt, &argc, &argv);
@@ -279,29 +380,11 @@ main(int argc, char *argv[])
 	if (!tsv_read_header(&t))
 		exit(EXIT_TROUBLE);
 	cols = find_features(&m, &t);
-	x = xreallocarray(NULL, m.forest.nfeature, sizeof *x);
-	write_row = opt.json ? write_json_row : write_tsv_row;
-	if (!opt.json)
-		write_tsv_header(&o, &t);
-
-	while (tsv_next(&t)) {
-		char score[16];
-
-		if (tsv_features(&t, cols, m.forest.nfeature, x) < 0) {
-			write_row(&o, &t, "", 0, "error");
-			if (opt.strict)
-				break;
-		} else {
-			double s = forest_score(&m.forest, x);
-
-			write_row(&o, &t, score, num_format_score(score, s),
-			          s > threshold ? "anomaly" : "normal");
-		}
-		if (opt.unbuffered)
-			out_flush(&o);
-	}
+	if (opt.json)
+		score_json(&opt, &t, &o, &m, cols, threshold);
+	else
+		score_tsv(&opt, &t, &o, &m, cols, threshold);
 	out_finish(&o);
-	free(x);
 	free(cols);
 	model_free(&m);
 	tsv_close(&t);

@@ -462,6 +462,7 @@ model_load(struct model *m, const char *path)
 	if (next_line(&l))
 		bad(&l, "unexpected text after 'end'");
 	free(l.text);
+	forest_prepare(&m->forest);
 }
 
 void

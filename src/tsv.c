@@ -273,6 +273,13 @@ tsv_next(struct tsv *t)
 	}
 }
 
+int
+tsv_line_ready(const struct tsv *t)
+{
+	return t->fd >= 0 &&
+	       memchr(t->buf + t->pos, '\n', t->len - t->pos) != NULL;
+}
+
 long
 tsv_column(const struct tsv *t, const char *name)
 {

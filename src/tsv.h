@@ -59,6 +59,8 @@ int tsv_read_header(struct tsv *t);
 /* The next record, split into fields; 0 at the end of the last input. */
 int tsv_next(struct tsv *t);
 void tsv_close(struct tsv *t);
+/* 1 when the next line is already buffered, so tsv_next will not wait. */
+int tsv_line_ready(const struct tsv *t);
 
 /* The index of the column called name, or -1. */
 long tsv_column(const struct tsv *t, const char *name);

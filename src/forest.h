@@ -78,10 +78,6 @@ forest_score(const struct forest *f, const double *x)
 void forest_score_rows(const struct forest *f, const double *rows, size_t n,
                        double *scores, int threads);
 
-/* numpy's default percentile (linear interpolation) of the scores at
- * quantile q, q in [0, 1]; sorts scores in place. */
-double quantile_linear(double *scores, size_t n, double q);
-
 /* The number of workers to use when the user did not say: online CPUs. */
 int default_threads(void);
 

@@ -1,5 +1,6 @@
 /* iftrain: train an Isolation Forest from TSV and write a model file. */
 #include "forest.h"
+#include "metrics.h"
 #include "model.h"
 #include "sample.h"
 #include "tsv.h"
@@ -351,15 +352,14 @@ set_threshold(const struct options *o, struct model *m,
 	scores = xreallocarray(NULL, n, sizeof *scores);
 	forest_score_rows(&m->forest, tr->kept.rows, n, scores, o->threads);
 	if (o->contamination > 0) {
-		double *sorted = xreallocarray(NULL, n, sizeof *sorted);
-
-		memcpy(sorted, scores, n * sizeof *sorted);
 		/* scikit-learn: offset_ = percentile(-scores, 100 * f), and a
 		 * row is an anomaly when its score exceeds -offset_. */
+		struct scoreset negated = { 0 };
+
 		for (i = 0; i < n; i++)
-			sorted[i] = -sorted[i];
-		m->threshold = -quantile_linear(sorted, n, o->contamination);
-		free(sorted);
+			scoreset_add(&negated, -scores[i], 0);
+		m->threshold = -scoreset_quantile(&negated, o->contamination);
+		scoreset_free(&negated);
 	}
 	for (i = 0; i < n; i++)
 		flagged += scores[i] > m->threshold;

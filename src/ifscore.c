@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +16,12 @@
 struct options {
 	const char *model;
 	double threshold;
-	int has_threshold, unbuffered, json, strict, print_model;
+	int has_threshold, unbuffered, json, strict, print_model, jobs;
 	char delim;
 };
 
 static const char usage_text[] =
-    "usage: ifscore -m MODEL [-u] [-d CHAR] [-T X] [--json] [--strict]\n"
+    "usage: ifscore -m MODEL [-u] [-d CHAR] [-j N] [-T X] [--json] [--strict]\n"
     "               [FILE ...]\n"
     "       ifscore -m MODEL --print-model\n";
 
@@ -33,6 +34,7 @@ help(void)
 	      "  -m, --model FILE       the model, as written by iftrain\n"
 	      "  -T, --threshold X      flag scores above X (0..1) [the model's]\n"
 	      "  -d, --delimiter CHAR   field delimiter [tab]\n"
+	      "  -j, --jobs N           scoring threads [online CPUs]\n"
 	      "  -u, --unbuffered       flush after every line\n"
 	      "      --json             write JSON Lines instead of TSV\n"
 	      "      --strict           stop at the first bad row\n"
@@ -53,6 +55,7 @@ parse_options(struct options *o, int *argc, char ***argv)
 		{ "threshold", required_argument, NULL, 'T' },
 		{ "delimiter", required_argument, NULL, 'd' },
 		{ "unbuffered", no_argument, NULL, 'u' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "print-model", no_argument, NULL, OPT_PRINT_MODEL },
@@ -64,8 +67,9 @@ parse_options(struct options *o, int *argc, char ***argv)
 
 	memset(o, 0, sizeof *o);
 	o->delim = '\t';
+	o->jobs = default_threads();
 	opterr = 0;
-	while ((c = getopt_long(*argc, *argv, ":m:T:d:uhV", longopts,
+	while ((c = getopt_long(*argc, *argv, ":m:T:d:j:uhV", longopts,
 	                        NULL)) != -1) {
 		switch (c) {
 		case 'm':
@@ -80,6 +84,9 @@ parse_options(struct options *o, int *argc, char ***argv)
 			break;
 		case 'u':
 			o->unbuffered = 1;
+			break;
+		case 'j':
+			o->jobs = (int)opt_integer("--jobs", optarg, 1, 64);
 			break;
 		case OPT_JSON:
 			o->json = 1;
@@ -232,72 +239,234 @@ write_json_row(struct out *o, const struct tsv *t, const char *score,
 
 /* --- Scoring ---------------------------------------------------------- */
 
-/* Rows are scored in batches, a tree at a time over the whole batch; a
- * batch ends early whenever the input has no further line ready, so a
- * live stream is scored and written the moment each line arrives. */
-enum { BATCH_ROWS = 256 };
+/* Rows are scored in chunks, a tree at a time over the whole chunk.  The
+ * main thread reads and parses; with -j N, N workers score and format
+ * chunks while it goes on, and it writes them back in input order.  A
+ * chunk ends early whenever the input has no further line ready, and
+ * before waiting for more input every chunk in flight is written and
+ * flushed, so a live stream is scored the moment each line arrives. */
+enum { CHUNK_ROWS = 1024 };
 
-struct batch {
+struct chunk {
 	size_t n;
-	double *x;                  /* BATCH_ROWS rows of features */
-	double score[BATCH_ROWS];
-	unsigned char ok[BATCH_ROWS];
-	size_t start[BATCH_ROWS + 1]; /* offsets of the records in text */
+	double *x;                    /* CHUNK_ROWS rows of features */
+	double score[CHUNK_ROWS];
+	unsigned char ok[CHUNK_ROWS];
+	size_t start[CHUNK_ROWS + 1]; /* offsets of the records in text */
 	char *text;
 	size_t text_cap;
+	struct out result;            /* the formatted output lines */
+	int ready;                    /* result is complete */
+};
+
+struct pipeline {
+	const struct model *m;
+	double threshold;
+	char delim;
+	struct out *out;
+	struct chunk *ring;
+	size_t nring;
+	/* Sequence numbers: chunks submitted, taken by a worker, written. */
+	size_t submitted, taken, written;
+	int quit, nworker;
+	pthread_t *worker;
+	pthread_mutex_t lock;
+	pthread_cond_t work, done;
 };
 
 static void
-batch_add(struct batch *b, const struct tsv *t, int ok)
+chunk_add(struct chunk *c, const struct tsv *t, int ok)
 {
-	size_t at = b->start[b->n];
+	size_t at = c->start[c->n];
 
-	if (b->text_cap - at < t->record_len) {
-		b->text_cap = 2 * (at + t->record_len);
-		b->text = xrealloc(b->text, b->text_cap);
+	if (c->text_cap - at < t->record_len) {
+		c->text_cap = 2 * (at + t->record_len);
+		c->text = xrealloc(c->text, c->text_cap);
 	}
-	memcpy(b->text + at, t->record, t->record_len);
-	b->ok[b->n++] = (unsigned char)ok;
-	b->start[b->n] = at + t->record_len;
+	memcpy(c->text + at, t->record, t->record_len);
+	c->ok[c->n++] = (unsigned char)ok;
+	c->start[c->n] = at + t->record_len;
 }
 
 static void
-write_batch(struct out *o, struct batch *b, const struct model *m,
-            double threshold, char delim)
+chunk_process(struct pipeline *p, struct chunk *c)
 {
+	struct out *o = &c->result;
 	size_t i;
 
-	forest_score_block(&m->forest, b->x, b->n, b->score);
-	for (i = 0; i < b->n; i++) {
+	forest_score_block(&p->m->forest, c->x, c->n, c->score);
+	for (i = 0; i < c->n; i++) {
 		char score[16];
-		size_t len = b->ok[i] ? num_format_score(score, b->score[i]) : 0;
+		size_t len = c->ok[i] ? num_format_score(score, c->score[i]) : 0;
 
-		out_write(o, b->text + b->start[i], b->start[i + 1] - b->start[i]);
-		out_char(o, delim);
+		out_write(o, c->text + c->start[i], c->start[i + 1] - c->start[i]);
+		out_char(o, p->delim);
 		out_write(o, score, len);
-		out_char(o, delim);
-		out_str(o, !b->ok[i] ? "error" :
-		           b->score[i] > threshold ? "anomaly" : "normal");
+		out_char(o, p->delim);
+		out_str(o, !c->ok[i] ? "error" :
+		           c->score[i] > p->threshold ? "anomaly" : "normal");
 		out_char(o, '\n');
 	}
-	b->n = 0;
 }
 
-/* TSV output, batched.  Returns at the end of input, or after the first
- * bad row with --strict. */
+static void *
+worker_main(void *arg)
+{
+	struct pipeline *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		struct chunk *c;
+
+		while (!p->quit && p->taken == p->submitted)
+			pthread_cond_wait(&p->work, &p->lock);
+		if (p->taken == p->submitted)
+			break;
+		c = &p->ring[p->taken++ % p->nring];
+		pthread_mutex_unlock(&p->lock);
+		chunk_process(p, c);
+		pthread_mutex_lock(&p->lock);
+		c->ready = 1;
+		pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* Write finished chunks in order; with wait, every one submitted. */
+static void
+pipeline_write(struct pipeline *p, int wait)
+{
+	pthread_mutex_lock(&p->lock);
+	while (p->written < p->submitted) {
+		struct chunk *c = &p->ring[p->written % p->nring];
+
+		if (!c->ready) {
+			if (!wait)
+				break;
+			pthread_cond_wait(&p->done, &p->lock);
+			continue;
+		}
+		pthread_mutex_unlock(&p->lock);
+		out_write(p->out, c->result.buf, c->result.len);
+		c->result.len = 0;
+		c->n = 0;
+		c->ready = 0;
+		pthread_mutex_lock(&p->lock);
+		p->written++;
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void
+pipeline_submit(struct pipeline *p)
+{
+	struct chunk *c = &p->ring[p->submitted % p->nring];
+
+	if (c->n == 0)
+		return;
+	if (p->nworker == 0) {
+		chunk_process(p, c);
+		c->ready = 1;
+		p->submitted++;
+		pipeline_write(p, 0);
+		return;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->submitted++;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->lock);
+	pipeline_write(p, 0);
+}
+
+/* The chunk to fill next, once the one it replaces has been written. */
+static struct chunk *
+pipeline_next(struct pipeline *p)
+{
+	if (p->submitted - p->written == p->nring)
+		pipeline_write(p, 1);
+	return &p->ring[p->submitted % p->nring];
+}
+
+/* Called before every read that may block: nothing waits behind it. */
+static void
+pipeline_drain(void *arg)
+{
+	struct pipeline *p = arg;
+
+	pipeline_write(p, 1);
+	out_flush(p->out);
+}
+
+static void
+pipeline_start(struct pipeline *p, const struct model *m, double threshold,
+               char delim, struct out *out, int jobs)
+{
+	size_t i;
+	int k;
+
+	memset(p, 0, sizeof *p);
+	p->m = m;
+	p->threshold = threshold;
+	p->delim = delim;
+	p->out = out;
+	p->nworker = jobs > 1 ? jobs : 0;
+	p->nring = jobs > 1 ? 2 * (size_t)jobs : 1;
+	p->ring = xcalloc(p->nring, sizeof *p->ring);
+	for (i = 0; i < p->nring; i++) {
+		p->ring[i].x = xreallocarray(NULL, CHUNK_ROWS,
+		                             m->forest.nfeature * sizeof(double));
+		out_init_memory(&p->ring[i].result);
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	p->worker = xcalloc((size_t)p->nworker + 1, sizeof *p->worker);
+	for (k = 0; k < p->nworker; k++)
+		if (pthread_create(&p->worker[k], NULL, worker_main, p) != 0)
+			die("cannot start a worker thread");
+}
+
+static void
+pipeline_stop(struct pipeline *p)
+{
+	size_t i;
+	int k;
+
+	pipeline_submit(p);
+	pipeline_write(p, 1);
+	pthread_mutex_lock(&p->lock);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
+	for (k = 0; k < p->nworker; k++)
+		pthread_join(p->worker[k], NULL);
+	for (i = 0; i < p->nring; i++) {
+		free(p->ring[i].x);
+		free(p->ring[i].text);
+		free(p->ring[i].result.buf);
+	}
+	free(p->ring);
+	free(p->worker);
+}
+
+/* TSV output.  Returns at the end of input, or after the first bad row
+ * with --strict. */
 static void
 score_tsv(const struct options *opt, struct tsv *t, struct out *o,
           const struct model *m, const size_t *cols, double threshold)
 {
 	size_t d = m->forest.nfeature;
-	struct batch b;
+	struct pipeline p;
 	int stop = 0;
 
-	memset(&b, 0, sizeof b);
-	b.x = xreallocarray(NULL, BATCH_ROWS, d * sizeof *b.x);
+	pipeline_start(&p, m, threshold, t->delim, o, opt->jobs);
+	t->before_read = pipeline_drain;
+	t->before_read_arg = &p;
 	write_tsv_header(o, t);
 	while (!stop && tsv_next(t)) {
-		double *x = b.x + b.n * d;
+		struct chunk *c = pipeline_next(&p);
+		double *x = c->x + c->n * d;
 		int ok = tsv_features(t, cols, d, x) >= 0;
 
 		if (!ok) {
@@ -307,17 +476,20 @@ score_tsv(const struct options *opt, struct tsv *t, struct out *o,
 				x[i] = 0; /* scored, never shown */
 			stop = opt->strict;
 		}
-		batch_add(&b, t, ok);
-		if (b.n == BATCH_ROWS || stop || opt->unbuffered ||
-		    !tsv_line_ready(t)) {
-			write_batch(o, &b, m, threshold, t->delim);
-			if (opt->unbuffered)
-				out_flush(o);
-		}
+		chunk_add(c, t, ok);
+		if (c->n == CHUNK_ROWS || stop || opt->unbuffered ||
+		    !tsv_line_ready(t))
+			pipeline_submit(&p);
+		if (opt->unbuffered)
+			pipeline_drain(&p);
 	}
-	write_batch(o, &b, m, threshold, t->delim);
-	free(b.x);
-	free(b.text);
+	pipeline_stop(&p);
+}
+
+static void
+flush_output(void *arg)
+{
+	out_flush(arg);
 }
 
 /* JSON Lines, a row at a time: a consumer of the old API reads them one
@@ -328,6 +500,8 @@ score_json(const struct options *opt, struct tsv *t, struct out *o,
 {
 	double *x = xreallocarray(NULL, m->forest.nfeature, sizeof *x);
 
+	t->before_read = flush_output;
+	t->before_read_arg = o;
 	while (tsv_next(t)) {
 		char score[16];
 
@@ -345,12 +519,6 @@ score_json(const struct options *opt, struct tsv *t, struct out *o,
 			out_flush(o);
 	}
 	free(x);
-}
-
-static void
-flush_output(void *arg)
-{
-	out_flush(arg);
 }
 
 int
@@ -375,8 +543,6 @@ main(int argc, char *argv[])
 
 	tsv_open(&t, argv, argc, opt.delim);
 	out_init(&o, STDOUT_FILENO, "standard output");
-	t.before_read = flush_output;
-	t.before_read_arg = &o;
 	if (!tsv_read_header(&t))
 		exit(EXIT_TROUBLE);
 	cols = find_features(&m, &t);

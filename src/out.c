@@ -21,10 +21,30 @@ out_init(struct out *o, int fd, const char *name)
 }
 
 void
+out_init_memory(struct out *o)
+{
+	out_init(o, -1, "memory");
+}
+
+/* A memory buffer grows to take n more bytes instead of being written. */
+static int
+grow_memory(struct out *o, size_t n)
+{
+	if (o->fd >= 0)
+		return 0;
+	while (o->cap - o->len < n)
+		o->cap *= 2;
+	o->buf = xrealloc(o->buf, o->cap);
+	return 1;
+}
+
+void
 out_flush(struct out *o)
 {
 	size_t done = 0;
 
+	if (o->fd < 0)
+		return;
 	while (done < o->len) {
 		ssize_t n = write(o->fd, o->buf + done, o->len - done);
 
@@ -52,6 +72,11 @@ out_write_slow(struct out *o, const void *p, size_t n)
 {
 	const char *src = p;
 
+	if (grow_memory(o, n)) {
+		memcpy(o->buf + o->len, src, n);
+		o->len += n;
+		return;
+	}
 	while (n > 0) {
 		size_t room;
 

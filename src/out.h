@@ -19,6 +19,9 @@ struct out {
 };
 
 void out_init(struct out *o, int fd, const char *name);
+/* A buffer in memory that grows as needed: text made on one thread and
+ * written by another.  out_flush does nothing to it. */
+void out_init_memory(struct out *o);
 void out_flush(struct out *o);
 /* Flush, then release the buffer; the descriptor is not closed. */
 void out_finish(struct out *o);
@@ -40,8 +43,9 @@ static inline void
 out_char(struct out *o, char c)
 {
 	if (o->len == o->cap)
-		out_flush(o);
-	o->buf[o->len++] = c;
+		out_write_slow(o, &c, 1);
+	else
+		o->buf[o->len++] = c;
 }
 
 void out_str(struct out *o, const char *s);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,18 @@ close_current(struct tsv *t)
 	t->fd = -1;
 }
 
+/* Whether a read would return at once (a regular file always would). */
+static int
+input_ready(int fd)
+{
+	struct pollfd p;
+
+	p.fd = fd;
+	p.events = POLLIN;
+	p.revents = 0;
+	return poll(&p, 1, 0) == 1;
+}
+
 /* Append more input to the buffer; 0 at the end of the input (or when it
  * cannot be read, which is reported). */
 static int
@@ -127,7 +140,7 @@ fill(struct tsv *t)
 		t->cap *= 2;
 		t->buf = xrealloc(t->buf, t->cap);
 	}
-	if (t->before_read)
+	if (t->before_read && !input_ready(t->fd))
 		t->before_read(t->before_read_arg);
 	do
 		n = read(t->fd, t->buf + t->len, t->cap - t->len);

@@ -45,8 +45,8 @@ struct tsv {
 	char **column;            /* its column names, NUL-terminated */
 	size_t ncolumn;
 
-	/* Called before every read that may block: filters flush here, so
-	 * output keeps pace with input that arrives slowly. */
+	/* Called before a read when no input is ready (it would block):
+	 * filters flush here, so output keeps pace with a slow input. */
 	void (*before_read)(void *arg);
 	void *before_read_arg;
 };

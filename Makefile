@@ -52,6 +52,13 @@ test: all
 	  exit 2; }
 	bats $(BATS_FLAGS) tests
 
+# Benchmarks print figures; they are run on purpose, never by the tests.
+bench: all
+	tests/bench/speed
+
+bench-quality: all
+	tests/bench/quality
+
 lint-man:
 	mandoc -Tlint -Wwarning $(MAN1) $(MAN5)
 
@@ -71,6 +78,6 @@ uninstall:
 clean:
 	rm -rf $(BUILD) bin
 
-.PHONY: all demo test lint-man check install uninstall clean
+.PHONY: all demo test bench bench-quality lint-man check install uninstall clean
 .PRECIOUS: $(BUILD)/%.o
 -include $(wildcard $(BUILD)/*.d)

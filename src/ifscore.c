@@ -115,6 +115,8 @@ parse_options(struct options *o, int *argc, char ***argv)
 	*argv += optind;
 	if (o->model == NULL)
 		usage_error("no model given (-m MODEL)");
+	if (o->print_model && *argc > 0)
+		usage_error("--print-model reads no input files");
 }
 
 /* The input column of every model feature, or exit naming what is
@@ -131,9 +133,9 @@ find_features(const struct model *m, const struct tsv *t)
 		if (c < 0) {
 			size_t j;
 
-			fprintf(stderr, "%s: %s:1: missing feature column '%s' "
-			        "(the model needs:", progname, t->name,
-			        m->feature[i]);
+			fprintf(stderr, "%s: %s:%lu: missing feature column "
+			        "'%s' (the model needs:", progname, t->name,
+			        t->line, m->feature[i]);
 			for (j = 0; j < n; j++)
 				fprintf(stderr, "%s %s", j ? "," : "",
 				        m->feature[j]);

@@ -140,6 +140,8 @@ parse_options(struct options *o, int *argc, char ***argv)
 	}
 	*argc -= optind;
 	*argv += optind;
+	if (o->features && o->exclude)
+		usage_error("--features and --exclude cannot be combined");
 }
 
 /* --- Choosing the feature columns ------------------------------------- */

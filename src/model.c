@@ -352,7 +352,10 @@ read_header(struct loader *l, struct model *m)
 	if (nfeature_seen != m->forest.nfeature)
 		bad(l, "%zu 'feature' lines for 'features %zu'",
 		    nfeature_seen, m->forest.nfeature);
-	if (m->forest.c_psi != forest_c((double)m->forest.sample_size))
+	/* A libm elsewhere may round log() differently in the last place:
+	 * allow for that, and score with the value the trainer used. */
+	if (fabs(m->forest.c_psi - forest_c((double)m->forest.sample_size)) >
+	    1e-12 * (1 + m->forest.c_psi))
 		bad(l, "c_psi does not match sample_size %zu",
 		    m->forest.sample_size);
 }
@@ -436,6 +439,15 @@ read_tree(struct loader *l, struct model *m, size_t index)
 		if (!parents[id])
 			bad(l, "tree %zu: node %lu is not reachable", index,
 			    (unsigned long)id);
+	/* The weighted walk for missing values divides by this. */
+	for (id = 0; id < t->nnode; id++) {
+		const struct node *n = &t->node[id];
+
+		if (n->feature >= 0 &&
+		    !(t->node[n->left].size + t->node[n->right].size > 0))
+			bad(l, "tree %zu: node %lu: children of size 0",
+			    index, (unsigned long)id);
+	}
 	free(parents);
 	tree_finish(t);
 }

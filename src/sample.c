@@ -9,7 +9,7 @@ struct reservoir {
 	struct rng rng;
 	double w;         /* Algorithm L's running maximum of psi uniforms */
 	uint64_t next;    /* index of the next row that enters the sample */
-	double *rows;     /* psi rows */
+	double *rows;     /* psi rows, allocated as they arrive */
 };
 
 struct sampler {
@@ -60,7 +60,6 @@ sampler_new(size_t nfeature, size_t ntree, size_t psi, uint64_t seed)
 		struct reservoir *v = &s->res[t];
 
 		rng_seed(&v->rng, seed, t);
-		v->rows = xreallocarray(NULL, psi, nfeature * sizeof(double));
 		v->w = 1;
 		reservoir_shrink_w(v, psi);
 		v->next = psi - 1; /* the last row of the initial fill */
@@ -78,8 +77,19 @@ sampler_add(struct sampler *s, const double *row)
 	uint64_t i = s->seen++;
 
 	if (i < s->psi) {
-		for (t = 0; t < s->ntree; t++)
+		/* Capacity doubles, so a short input or a large -s costs only
+		 * what the rows take. */
+		int grow = (i & (i - 1)) == 0;
+		size_t cap = i ? 2 * (size_t)i : 1;
+
+		if (cap > s->psi)
+			cap = s->psi;
+		for (t = 0; t < s->ntree; t++) {
+			if (grow)
+				s->res[t].rows = xreallocarray(s->res[t].rows,
+				    cap, rowbytes);
 			memcpy(s->res[t].rows + i * s->nfeature, row, rowbytes);
+		}
 		return;
 	}
 	if (i < s->next_any)

@@ -35,16 +35,27 @@ default_threads(void)
 
 /* --- Growing a tree --------------------------------------------------- */
 
+/* A row of the node being split, with the weight it carries there: 1, or
+ * less once it has followed both branches of a split it has no value for. */
+struct item {
+	uint32_t row;
+	double weight;
+};
+
 struct grower {
 	const double *rows;  /* the tree's sample */
 	size_t nfeature;
-	unsigned height_limit;
+	unsigned height_limit, extension;
 	struct rng *rng;
-	uint32_t *index;     /* rows of the node being split, partitioned */
 	double *lo, *hi;     /* per-feature range in the node */
 	size_t *candidates;  /* features not constant in the node */
 	struct tree *tree;
+	uint32_t term_cap;
 };
+
+/* How many draws a hyperplane gets to split the node's rows before the
+ * node falls back to a feature split. */
+enum { PLANE_TRIES = 16 };
 
 static uint32_t
 new_pair(struct tree *t)
@@ -55,18 +66,25 @@ new_pair(struct tree *t)
 	return first;
 }
 
-/* Features whose values are not all equal in rows index[from..to). */
-static size_t
-nonconstant_features(struct grower *g, size_t from, size_t to)
+static const double *
+row_of(const struct grower *g, const struct item *it)
 {
-	size_t f, i, n = 0, d = g->nfeature;
+	return g->rows + (size_t)it->row * g->nfeature;
+}
+
+/* Features whose known values are not all equal in the node; their
+ * ranges go to lo and hi.  Missing values are left out. */
+static size_t
+nonconstant_features(struct grower *g, const struct item *items, size_t n)
+{
+	size_t f, i, count = 0, d = g->nfeature;
 
 	for (f = 0; f < d; f++) {
 		g->lo[f] = INFINITY;
 		g->hi[f] = -INFINITY;
 	}
-	for (i = from; i < to; i++) {
-		const double *x = g->rows + (size_t)g->index[i] * d;
+	for (i = 0; i < n; i++) {
+		const double *x = row_of(g, &items[i]);
 
 		for (f = 0; f < d; f++) {
 			if (x[f] < g->lo[f])
@@ -77,68 +95,211 @@ nonconstant_features(struct grower *g, size_t from, size_t to)
 	}
 	for (f = 0; f < d; f++)
 		if (g->lo[f] < g->hi[f])
-			g->candidates[n++] = f;
-	return n;
+			g->candidates[count++] = f;
+	return count;
 }
 
-/* Move rows with x[feature] <= split to the front; returns their end. */
-static size_t
-partition(struct grower *g, size_t from, size_t to, size_t feature,
-          double split)
+/* Which way a row goes: -1 left, 1 right, 0 both.  A hyperplane is
+ * judged on the features the row has, as if each missing one sat on the
+ * plane's point; only a row with none of them follows both branches. */
+static int
+plane_side(const struct term *term, uint32_t nterm, const double *x)
 {
-	size_t i = from, j = to;
+	double v = 0;
+	uint32_t k, known = 0;
 
-	while (i < j) {
-		if (g->rows[(size_t)g->index[i] * g->nfeature + feature] <= split) {
-			i++;
-		} else {
-			uint32_t tmp = g->index[i];
+	for (k = 0; k < nterm; k++) {
+		double xk = x[term[k].feature];
 
-			g->index[i] = g->index[--j];
-			g->index[j] = tmp;
+		if (xk == xk) {
+			v += (xk - term[k].point) * term[k].normal;
+			known++;
 		}
 	}
-	return i;
+	if (known == 0)
+		return 0;
+	return v <= 0 ? -1 : 1;
+}
+
+static int
+node_side(const struct tree *t, const struct node *n, const double *x)
+{
+	double v;
+
+	if (n->feature == NODE_PLANE)
+		return plane_side(t->term + n->term, n->nterm, x);
+	v = x[n->feature];
+	if (v != v)
+		return 0;
+	return v <= n->split ? -1 : 1;
+}
+
+/* Draw a feature split as scikit-learn does. */
+static void
+draw_feature_split(struct grower *g, struct node *n, size_t ncand)
+{
+	size_t feature = g->candidates[rng_below(g->rng, ncand)];
+	double split = g->lo[feature] + rng_uniform(g->rng) *
+	               (g->hi[feature] - g->lo[feature]);
+
+	/* A draw that rounds up to max becomes min, as in scikit-learn, so
+	 * neither side is empty. */
+	if (split >= g->hi[feature])
+		split = g->lo[feature];
+	n->feature = (int32_t)feature;
+	n->split = split;
+}
+
+/* Draw a hyperplane through min(L + 1, ncand) of the candidate features;
+ * 0 when it leaves every known row on one side. */
+static int
+draw_plane(struct grower *g, uint32_t id, size_t ncand,
+           const struct item *items, size_t nitem)
+{
+	struct tree *t = g->tree;
+	uint32_t nterm = (uint32_t)(g->extension + 1 < ncand ?
+	                            g->extension + 1 : ncand);
+	struct term *term;
+	int seen_left = 0, seen_right = 0;
+	uint32_t k;
+	size_t i;
+
+	if (t->nterm + nterm > g->term_cap) {
+		g->term_cap = 2 * (t->nterm + nterm);
+		t->term = xreallocarray(t->term, g->term_cap, sizeof *t->term);
+	}
+	term = t->term + t->nterm;
+	for (k = 0; k < nterm; k++) {
+		/* A partial Fisher-Yates shuffle picks distinct features. */
+		size_t j = k + (size_t)rng_below(g->rng, ncand - k);
+		size_t f = g->candidates[j];
+
+		g->candidates[j] = g->candidates[k];
+		g->candidates[k] = f;
+		term[k].feature = (uint32_t)f;
+		term[k].normal = rng_normal(g->rng);
+		term[k].point = g->lo[f] + rng_uniform(g->rng) *
+		                (g->hi[f] - g->lo[f]);
+	}
+	for (i = 0; i < nitem && !(seen_left && seen_right); i++) {
+		int side = plane_side(term, nterm, row_of(g, &items[i]));
+
+		seen_left |= side < 0;
+		seen_right |= side > 0;
+	}
+	if (!(seen_left && seen_right))
+		return 0;
+	t->node[id].feature = NODE_PLANE;
+	t->node[id].term = t->nterm;
+	t->node[id].nterm = nterm;
+	t->nterm += nterm;
+	return 1;
+}
+
+/* Split items into left and right (each may hold a row with a missing
+ * value, with its weight shared as the known rows went).  Returns the
+ * count on the left; items is reordered so the left ones come first,
+ * or, when some row went both ways, the two lists are new arrays. */
+static size_t
+partition(struct grower *g, const struct node *n, struct item *items,
+          size_t nitem, struct item **left, struct item **right,
+          size_t *nright)
+{
+	const struct tree *t = g->tree;
+	double wleft = 0, wright = 0;
+	size_t i, nl = 0, nr = 0, both = 0;
+
+	for (i = 0; i < nitem; i++) {
+		int side = node_side(t, n, row_of(g, &items[i]));
+
+		wleft += side < 0 ? items[i].weight : 0;
+		wright += side > 0 ? items[i].weight : 0;
+		nl += side < 0;
+		both += side == 0;
+	}
+	if (both == 0) {
+		size_t lo = 0, hi = nitem;
+
+		while (lo < hi) {
+			if (node_side(t, n, row_of(g, &items[lo])) < 0) {
+				lo++;
+			} else {
+				struct item tmp = items[lo];
+
+				items[lo] = items[--hi];
+				items[hi] = tmp;
+			}
+		}
+		*left = items;
+		*right = items + nl;
+		*nright = nitem - nl;
+		return nl;
+	}
+	*left = xreallocarray(NULL, nl + both, sizeof **left);
+	*right = xreallocarray(NULL, nitem - nl, sizeof **right);
+	nl = 0;
+	for (i = 0; i < nitem; i++) {
+		int side = node_side(t, n, row_of(g, &items[i]));
+		struct item it = items[i];
+
+		if (side <= 0) {
+			(*left)[nl] = it;
+			if (side == 0)
+				(*left)[nl].weight *= wleft / (wleft + wright);
+			nl++;
+		}
+		if (side >= 0) {
+			(*right)[nr] = it;
+			if (side == 0)
+				(*right)[nr].weight *= wright / (wleft + wright);
+			nr++;
+		}
+	}
+	*nright = nr;
+	return nl;
 }
 
 static void
-grow_node(struct grower *g, uint32_t id, size_t from, size_t to,
+grow_node(struct grower *g, uint32_t id, struct item *items, size_t nitem,
           unsigned depth)
 {
 	struct node *n = &g->tree->node[id];
-	size_t ncand, feature, mid;
-	double split;
-	uint32_t left;
+	struct item *left, *right;
+	size_t ncand, nleft, nright, i;
+	double size = 0;
+	uint32_t child;
+	int tries;
 
-	n->size = (double)(to - from);
-	n->feature = -1;
-	n->left = n->right = 0;
-	n->split = 0;
-	if (depth >= g->height_limit || to - from < 2)
+	for (i = 0; i < nitem; i++)
+		size += items[i].weight;
+	memset(n, 0, sizeof *n);
+	n->feature = NODE_LEAF;
+	n->size = size;
+	if (depth >= g->height_limit || nitem < 2)
 		return;
-	ncand = nonconstant_features(g, from, to);
+	ncand = nonconstant_features(g, items, nitem);
 	if (ncand == 0)
 		return;
-	feature = g->candidates[rng_below(g->rng, ncand)];
-	split = g->lo[feature] + rng_uniform(g->rng) *
-	        (g->hi[feature] - g->lo[feature]);
-	/* As scikit-learn: a draw that rounds up to max becomes min, so
-	 * both sides are never empty. */
-	if (split >= g->hi[feature])
-		split = g->lo[feature];
-	mid = partition(g, from, to, feature, split);
-	left = new_pair(g->tree);
+	for (tries = 0; g->extension > 0 && tries < PLANE_TRIES; tries++)
+		if (draw_plane(g, id, ncand, items, nitem))
+			break;
+	if (n->feature == NODE_LEAF)
+		draw_feature_split(g, n, ncand);
+	nleft = partition(g, n, items, nitem, &left, &right, &nright);
+	child = new_pair(g->tree);
 	n = &g->tree->node[id];
-	n->feature = (int32_t)feature;
-	n->split = split;
-	n->left = left;
-	n->right = left + 1;
-	grow_node(g, left, from, mid, depth + 1);
-	grow_node(g, left + 1, mid, to, depth + 1);
+	n->left = child;
+	n->right = child + 1;
+	grow_node(g, child, left, nleft, depth + 1);
+	grow_node(g, child + 1, right, nright, depth + 1);
+	if (left != items) {
+		free(left);
+		free(right);
+	}
 }
 
-static unsigned
-height_limit(size_t psi)
+unsigned
+forest_height_limit(size_t psi)
 {
 	unsigned h = 0;
 
@@ -147,30 +308,44 @@ height_limit(size_t psi)
 	return h;
 }
 
+size_t
+forest_max_nodes(size_t psi)
+{
+	/* Not 2 psi - 1: a row that follows both branches of a split is in
+	 * two nodes at once, so only the height limit bounds the tree. */
+	return ((size_t)2 << forest_height_limit(psi)) - 1;
+}
+
 static void
 grow_tree(struct tree *t, const double *rows, size_t psi, size_t nfeature,
-          struct rng *rng)
+          unsigned extension, struct rng *rng)
 {
 	struct grower g;
+	struct item *items = xreallocarray(NULL, psi, sizeof *items);
 	size_t i;
 
+	memset(&g, 0, sizeof g);
 	g.rows = rows;
 	g.nfeature = nfeature;
-	g.height_limit = height_limit(psi);
+	g.height_limit = forest_height_limit(psi);
+	g.extension = extension;
 	g.rng = rng;
-	g.index = xreallocarray(NULL, psi, sizeof *g.index);
 	g.lo = xreallocarray(NULL, nfeature, sizeof *g.lo);
 	g.hi = xreallocarray(NULL, nfeature, sizeof *g.hi);
 	g.candidates = xreallocarray(NULL, nfeature, sizeof *g.candidates);
-	for (i = 0; i < psi; i++)
-		g.index[i] = (uint32_t)i;
-	t->node = xreallocarray(NULL, 2 * psi, sizeof *t->node);
+	for (i = 0; i < psi; i++) {
+		items[i].row = (uint32_t)i;
+		items[i].weight = 1;
+	}
+	t->node = xreallocarray(NULL, forest_max_nodes(psi), sizeof *t->node);
 	t->nnode = 1;
+	t->term = NULL;
+	t->nterm = 0;
 	g.tree = t;
-	grow_node(&g, 0, 0, psi, 0);
+	grow_node(&g, 0, items, psi, 0);
 	t->node = xreallocarray(t->node, t->nnode, sizeof *t->node);
 	tree_finish(t);
-	free(g.index);
+	free(items);
 	free(g.lo);
 	free(g.hi);
 	free(g.candidates);
@@ -186,7 +361,7 @@ tree_finish(struct tree *t)
 	for (i = 0; i < t->nnode; i++) {
 		struct node *n = &t->node[i];
 
-		if (n->feature < 0) {
+		if (n->feature == NODE_LEAF) {
 			n->path = depth[i] + forest_c(n->size);
 		} else {
 			depth[n->left] = depth[i] + 1;
@@ -256,8 +431,8 @@ grow_one(void *arg, size_t t)
 {
 	struct grow_ctx *c = arg;
 
-	grow_tree(&c->f->tree[t], sampler_sample(c->s, t),
-	          c->f->sample_size, c->f->nfeature, sampler_rng(c->s, t));
+	grow_tree(&c->f->tree[t], sampler_sample(c->s, t), c->f->sample_size,
+	          c->f->nfeature, c->f->extension, sampler_rng(c->s, t));
 }
 
 void
@@ -279,8 +454,10 @@ forest_free(struct forest *f)
 {
 	size_t t;
 
-	for (t = 0; t < f->ntree; t++)
+	for (t = 0; t < f->ntree; t++) {
 		free(f->tree[t].node);
+		free(f->tree[t].term);
+	}
 	free(f->tree);
 	flat_free(f->flat);
 	f->flat = NULL;
@@ -322,7 +499,7 @@ tree_depth(const struct tree *t, uint32_t id)
 	const struct node *n = &t->node[id];
 	unsigned l, r;
 
-	if (n->feature < 0)
+	if (n->feature == NODE_LEAF)
 		return 0;
 	l = tree_depth(t, n->left);
 	r = tree_depth(t, n->right);
@@ -365,7 +542,8 @@ forest_prepare(struct forest *f)
 		if (d > depth)
 			depth = d;
 	}
-	if (depth > FLAT_DEPTH_MAX)
+	/* Hyperplanes keep the general walk. */
+	if (depth > FLAT_DEPTH_MAX || f->extension > 0)
 		return;
 	fl = xcalloc(1, sizeof *fl);
 	fl->depth = depth;
@@ -469,18 +647,20 @@ static double
 path_weighted(const struct tree *t, uint32_t id, const double *x)
 {
 	const struct node *n = &t->node[id];
-	const struct node *l, *r;
-	double v;
+	double wl, wr;
 
-	if (n->feature < 0)
+	switch (n->feature == NODE_LEAF ? 2 : node_side(t, n, x)) {
+	case 2:
 		return n->path;
-	v = x[n->feature];
-	if (v == v)
-		return path_weighted(t, v <= n->split ? n->left : n->right, x);
-	l = &t->node[n->left];
-	r = &t->node[n->right];
-	return (l->size * path_weighted(t, n->left, x) +
-	        r->size * path_weighted(t, n->right, x)) / (l->size + r->size);
+	case -1:
+		return path_weighted(t, n->left, x);
+	case 1:
+		return path_weighted(t, n->right, x);
+	}
+	wl = t->node[n->left].size;
+	wr = t->node[n->right].size;
+	return (wl * path_weighted(t, n->left, x) +
+	        wr * path_weighted(t, n->right, x)) / (wl + wr);
 }
 
 static double
@@ -495,6 +675,8 @@ tree_path(const struct tree *t, const double *x)
 			return path_weighted(t, (uint32_t)(n - node), x);
 		n = &node[v <= n->split ? n->left : n->right];
 	}
+	if (n->feature == NODE_PLANE)
+		return path_weighted(t, (uint32_t)(n - node), x);
 	return n->path;
 }
 

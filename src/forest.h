@@ -8,28 +8,46 @@
  * every feature is constant.  The path length of x is the depth of its
  * leaf plus c(rows in that leaf); the score is 2^(-mean path / c(psi)).
  *
- * Missing values (NaN) are never compared: at a split on a feature the
- * row lacks, the row follows both branches, weighted by the share of
- * training rows that went each way, and its path length is the weighted
- * sum. */
+ * Extended (Hariri, Carrasco Kind and Brunner, 2018): with extension
+ * level L > 0 a node splits by a random hyperplane through L + 1 of the
+ * features not constant there: normal components from N(0, 1), a point
+ * drawn uniformly in the node's bounding box, left when (x - p).n <= 0.
+ *
+ * Missing values (NaN) are never compared.  Training leaves them out of a
+ * node's ranges, and at a split on a feature a row lacks, the row follows
+ * both branches, its weight shared as the training rows with the value
+ * went.  Scoring does the same, and the path length is the weighted sum.
+ * A node's size is the weight of the rows that reached it. */
 #ifndef IFTOOLS_FOREST_H
 #define IFTOOLS_FOREST_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+enum { NODE_LEAF = -1, NODE_PLANE = -2 };
+
 struct node {
-	int32_t feature;  /* split feature, or -1 for a leaf */
+	int32_t feature;  /* split feature, NODE_LEAF or NODE_PLANE */
 	uint32_t left;    /* children's indices, both greater than this */
 	uint32_t right;
-	double split;     /* internal: values <= split go left */
-	double size;      /* training rows that reached this node */
+	uint32_t term;    /* NODE_PLANE: its terms, tree->term[term..] */
+	uint32_t nterm;
+	double split;     /* a feature split: values <= split go left */
+	double size;      /* weight of the training rows that reached it */
 	double path;      /* leaf: depth + c(size), derived from the tree */
+};
+
+/* One feature's part of a hyperplane: (x[feature] - point) * normal. */
+struct term {
+	uint32_t feature;
+	double normal, point;
 };
 
 struct tree {
 	uint32_t nnode;
 	struct node *node; /* node[0] is the root */
+	uint32_t nterm;
+	struct term *term;
 };
 
 struct forest {
@@ -38,6 +56,7 @@ struct forest {
 	struct tree *tree;
 	size_t sample_size; /* psi: rows each tree was grown on */
 	double c_psi;       /* c(psi): normalises the mean path length */
+	unsigned extension; /* 0: feature splits; L: hyperplanes of L+1 */
 	struct flat *flat;  /* the scoring layout (forest_prepare), or NULL */
 };
 
@@ -45,9 +64,13 @@ struct forest {
  * search tree of n keys, which is what a leaf of n rows adds. */
 double forest_c(double n);
 
+/* ceil(log2 psi), and the most nodes a tree of that height can have. */
+unsigned forest_height_limit(size_t psi);
+size_t forest_max_nodes(size_t psi);
+
 struct sampler;
 
-/* Grow the forest from the samples. */
+/* Grow the forest from the samples, with f->extension already set. */
 void forest_grow(struct forest *f, struct sampler *s, int threads);
 void forest_free(struct forest *f);
 

@@ -25,6 +25,7 @@ struct options {
 	const char *output;
 	size_t ntree, sample_size;
 	double contamination; /* 0 = auto */
+	long long extension;
 	uint64_t seed;
 	char *features, *exclude;
 	char delim;
@@ -32,8 +33,8 @@ struct options {
 };
 
 static const char usage_text[] =
-    "usage: iftrain [-v] [-c auto|F] [-d CHAR] [-f LIST] [-j N] [-o FILE]\n"
-    "               [-s N] [-t N] [-x LIST] [--seed N] [FILE ...]\n";
+    "usage: iftrain [-v] [-c auto|F] [-d CHAR] [-e LEVEL] [-f LIST] [-j N]\n"
+    "               [-o FILE] [-s N] [-t N] [-x LIST] [--seed N] [FILE ...]\n";
 
 static void
 help(void)
@@ -44,6 +45,8 @@ help(void)
 	      "  -c, --contamination auto|F  share of anomalies, 0 < F <= 0.5; sets the\n"
 	      "                              threshold (auto: score 0.5) [auto]\n"
 	      "  -d, --delimiter CHAR        field delimiter [tab]\n"
+	      "  -e, --extension LEVEL       split by hyperplanes through LEVEL+1\n"
+	      "                              features (0 .. features-1) [0]\n"
 	      "  -f, --features LIST         feature columns, comma-separated\n"
 	      "                              [every numeric column but 'label']\n"
 	      "  -j, --jobs N                worker threads [online CPUs]\n"
@@ -67,6 +70,7 @@ parse_options(struct options *o, int *argc, char ***argv)
 	static const struct option longopts[] = {
 		{ "contamination", required_argument, NULL, 'c' },
 		{ "delimiter", required_argument, NULL, 'd' },
+		{ "extension", required_argument, NULL, 'e' },
 		{ "features", required_argument, NULL, 'f' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "output", required_argument, NULL, 'o' },
@@ -83,11 +87,12 @@ parse_options(struct options *o, int *argc, char ***argv)
 
 	memset(o, 0, sizeof *o);
 	o->ntree = 100;
+	o->extension = 0;
 	o->seed = 42;
 	o->delim = '\t';
 	o->threads = default_threads();
 	opterr = 0;
-	while ((c = getopt_long(*argc, *argv, ":c:d:f:j:o:s:t:vx:hV", longopts,
+	while ((c = getopt_long(*argc, *argv, ":c:d:e:f:j:o:s:t:vx:hV", longopts,
 	                        NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -96,6 +101,10 @@ parse_options(struct options *o, int *argc, char ***argv)
 			break;
 		case 'd':
 			o->delim = opt_delimiter(optarg);
+			break;
+		case 'e':
+			o->extension = opt_integer("--extension", optarg, 0,
+			                           1 << 20);
 			break;
 		case 'f':
 			o->features = optarg;
@@ -273,7 +282,7 @@ struct training {
 	struct sampler *sampler;
 	struct rowstore kept;     /* rows scored for the threshold */
 	int keep_rows;
-	uint64_t skipped_missing; /* rows left out for a missing value */
+	uint64_t skipped_empty;   /* rows left out: every feature missing */
 	uint64_t bad;             /* rows reported as errors */
 };
 
@@ -304,8 +313,8 @@ read_rows(const struct options *o, struct tsv *t, struct model *m,
 			tr->bad++;
 			continue;
 		}
-		if (missing > 0) {
-			tr->skipped_missing++;
+		if ((size_t)missing == d) {
+			tr->skipped_empty++;
 			continue;
 		}
 		sampler_add(tr->sampler, x);
@@ -321,11 +330,11 @@ print_summary(const struct model *m, const struct training *tr,
 {
 	size_t i;
 
-	fprintf(stderr, "%s: rows read: %llu, used: %llu, skipped for a "
-	        "missing value: %llu\n", progname,
-	        (unsigned long long)(m->rows + tr->skipped_missing),
+	fprintf(stderr, "%s: rows read: %llu, used: %llu, skipped for no "
+	        "feature value: %llu\n", progname,
+	        (unsigned long long)(m->rows + tr->skipped_empty),
 	        (unsigned long long)m->rows,
-	        (unsigned long long)tr->skipped_missing);
+	        (unsigned long long)tr->skipped_empty);
 	fprintf(stderr, "%s: features:", progname);
 	for (i = 0; i < m->forest.nfeature; i++)
 		fprintf(stderr, "%s %s", i ? "," : "", m->feature[i]);
@@ -390,6 +399,11 @@ main(int argc, char *argv[])
 	if (!tsv_next(&t))
 		die("%s: no data rows after the header", t.name);
 	tr.cols = choose_features(&o, &t, &m.forest.nfeature);
+	if ((size_t)o.extension >= m.forest.nfeature)
+		usage_error("invalid value '%lld' for --extension: must be at "
+		            "most %zu (features - 1)", o.extension,
+		            m.forest.nfeature - 1);
+	m.forest.extension = (unsigned)o.extension;
 	m.feature = xreallocarray(NULL, m.forest.nfeature, sizeof *m.feature);
 	for (i = 0; i < m.forest.nfeature; i++)
 		m.feature[i] = xstrdup(t.column[tr.cols[i]]);
@@ -398,7 +412,7 @@ main(int argc, char *argv[])
 		die("no model written: the input has errors");
 	m.rows = sampler_rows(tr.sampler);
 	if (m.rows == 0)
-		die("no model written: no row has every feature");
+		die("no model written: no row has a feature value");
 
 	forest_grow(&m.forest, tr.sampler, o.threads);
 	m.contamination = o.contamination;

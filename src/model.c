@@ -29,8 +29,23 @@ write_tree(struct out *o, const struct tree *t, size_t index)
 	for (i = 0; i < t->nnode; i++) {
 		const struct node *n = &t->node[i];
 
-		if (n->feature < 0) {
+		if (n->feature == NODE_LEAF) {
 			out_printf(o, "%lu leaf ", (unsigned long)i);
+		} else if (n->feature == NODE_PLANE) {
+			uint32_t k;
+
+			out_printf(o, "%lu plane %lu", (unsigned long)i,
+			           (unsigned long)n->nterm);
+			for (k = 0; k < n->nterm; k++) {
+				const struct term *tm = &t->term[n->term + k];
+
+				out_printf(o, " %lu ", (unsigned long)tm->feature);
+				write_real(o, tm->normal);
+				out_char(o, ' ');
+				write_real(o, tm->point);
+			}
+			out_printf(o, " %lu %lu ", (unsigned long)n->left,
+			           (unsigned long)n->right);
 		} else {
 			out_printf(o, "%lu split %ld ", (unsigned long)i,
 			           (long)n->feature);
@@ -65,8 +80,9 @@ model_write(const struct model *m, int fd, const char *name)
 		out_str(&o, "auto");
 	out_str(&o, "\nthreshold ");
 	write_real(&o, m->threshold);
-	out_printf(&o, "\nseed %llu\nrows %llu\n", (unsigned long long)m->seed,
-	           (unsigned long long)m->rows);
+	out_printf(&o, "\nseed %llu\nrows %llu\nextension %u\n",
+	           (unsigned long long)m->seed, (unsigned long long)m->rows,
+	           f->extension);
 	for (i = 0; i < f->ntree; i++)
 		write_tree(&o, &f->tree[i], i);
 	out_str(&o, "end\n");
@@ -79,8 +95,8 @@ struct loader {
 	const char *path;
 	char *text, *pos, *end;
 	unsigned long line;
-	char *word[8];  /* the current line split at spaces */
-	int nword;
+	char **word;    /* the current line split at spaces */
+	int nword, word_cap;
 	char *rest;     /* the current line after its first word */
 	char *line_end;
 };
@@ -128,7 +144,7 @@ slurp(const char *path, size_t *len)
 }
 
 /* Split the next line into words at single spaces; 0 at the end of the
- * file.  nword counts every word, word[] keeps the first eight. */
+ * file. */
 static int
 next_line(struct loader *l)
 {
@@ -152,8 +168,12 @@ next_line(struct loader *l)
 	for (l->nword = 0;; l->nword++) {
 		char *sp = strchr(p, ' ');
 
-		if (l->nword < (int)(sizeof l->word / sizeof l->word[0]))
-			l->word[l->nword] = p;
+		if (l->nword == l->word_cap) {
+			l->word_cap = l->word_cap ? 2 * l->word_cap : 16;
+			l->word = xreallocarray(l->word, (size_t)l->word_cap,
+			                        sizeof *l->word);
+		}
+		l->word[l->nword] = p;
 		if (sp == NULL)
 			break;
 		*sp = '\0';
@@ -224,12 +244,13 @@ parse_real(struct loader *l, const char *s, const char *what)
 
 enum key {
 	KEY_FEATURES, KEY_TREES, KEY_SAMPLE_SIZE, KEY_C_PSI,
-	KEY_CONTAMINATION, KEY_THRESHOLD, KEY_SEED, KEY_ROWS, NKEY
+	KEY_CONTAMINATION, KEY_THRESHOLD, KEY_SEED, KEY_ROWS, KEY_EXTENSION,
+	NKEY
 };
 
 static const char *const key_name[NKEY] = {
 	"features", "trees", "sample_size", "c_psi", "contamination",
-	"threshold", "seed", "rows"
+	"threshold", "seed", "rows", "extension"
 };
 
 static void
@@ -295,6 +316,10 @@ read_key(struct loader *l, struct model *m, enum key k)
 	case KEY_ROWS:
 		m->rows = parse_count(l, v, "rows", UINT64_MAX);
 		break;
+	case KEY_EXTENSION:
+		f->extension = (unsigned)parse_count(l, v, "extension",
+		                                     1 << 24);
+		break;
 	case NKEY:
 		break;
 	}
@@ -352,6 +377,9 @@ read_header(struct loader *l, struct model *m)
 	if (nfeature_seen != m->forest.nfeature)
 		bad(l, "%zu 'feature' lines for 'features %zu'",
 		    nfeature_seen, m->forest.nfeature);
+	if (m->forest.extension >= m->forest.nfeature)
+		bad(l, "extension %u needs more than %zu features",
+		    m->forest.extension, m->forest.nfeature);
 	/* A libm elsewhere may round log() differently in the last place:
 	 * allow for that, and score with the value the trainer used. */
 	if (fabs(m->forest.c_psi - forest_c((double)m->forest.sample_size)) >
@@ -376,36 +404,75 @@ read_child(struct loader *l, const char *s, uint32_t id, uint32_t nnode,
 	return child;
 }
 
+static uint32_t
+read_feature_index(struct loader *l, const struct model *m, uint32_t id,
+                   const char *s)
+{
+	uint64_t feature = parse_count(l, s, "feature", UINT32_MAX);
+
+	if (feature >= m->forest.nfeature)
+		bad(l, "node %lu: feature %llu out of range (0..%zu)",
+		    (unsigned long)id, (unsigned long long)feature,
+		    m->forest.nfeature - 1);
+	return (uint32_t)feature;
+}
+
+/* ID plane K (FEATURE NORMAL POINT) x K LEFT RIGHT SIZE */
+static void
+read_plane(struct loader *l, const struct model *m, struct tree *t,
+           uint32_t id, unsigned char *parents)
+{
+	struct node *n = &t->node[id];
+	uint64_t k, nterm;
+	int w;
+
+	if (m->forest.extension == 0)
+		bad(l, "node %lu: a plane in a model of extension 0",
+		    (unsigned long)id);
+	nterm = l->nword < 3 ? 0 : parse_count(l, l->word[2], "terms",
+	                                        m->forest.extension + 1);
+	if (nterm == 0 || (uint64_t)l->nword != 3 * nterm + 6)
+		bad(l, "malformed plane line");
+	t->term = xreallocarray(t->term, t->nterm + nterm, sizeof *t->term);
+	n->feature = NODE_PLANE;
+	n->term = t->nterm;
+	n->nterm = (uint32_t)nterm;
+	for (k = 0, w = 3; k < nterm; k++, w += 3) {
+		struct term *tm = &t->term[t->nterm++];
+
+		tm->feature = read_feature_index(l, m, id, l->word[w]);
+		tm->normal = parse_real(l, l->word[w + 1], "normal");
+		tm->point = parse_real(l, l->word[w + 2], "point");
+	}
+	n->left = read_child(l, l->word[w], id, t->nnode, parents);
+	n->right = read_child(l, l->word[w + 1], id, t->nnode, parents);
+	n->size = parse_real(l, l->word[w + 2], "size");
+}
+
 static void
 read_node(struct loader *l, const struct model *m, struct tree *t,
           uint32_t id, unsigned char *parents)
 {
 	struct node *n = &t->node[id];
 
+	memset(n, 0, sizeof *n);
 	expect_line(l, "a node line");
 	if (l->nword < 2 ||
 	    parse_count(l, l->word[0], "node", UINT32_MAX) != id)
 		bad(l, "expected node %lu", (unsigned long)id);
 	if (strcmp(l->word[1], "leaf") == 0) {
 		expect_words(l, 3, "leaf");
-		n->feature = -1;
-		n->left = n->right = 0;
-		n->split = 0;
+		n->feature = NODE_LEAF;
 		n->size = parse_real(l, l->word[2], "size");
 	} else if (strcmp(l->word[1], "split") == 0) {
-		uint64_t feature;
-
 		expect_words(l, 7, "split");
-		feature = parse_count(l, l->word[2], "feature", UINT32_MAX);
-		if (feature >= m->forest.nfeature)
-			bad(l, "node %lu: feature %llu out of range (0..%zu)",
-			    (unsigned long)id, (unsigned long long)feature,
-			    m->forest.nfeature - 1);
-		n->feature = (int32_t)feature;
+		n->feature = (int32_t)read_feature_index(l, m, id, l->word[2]);
 		n->split = parse_real(l, l->word[3], "split");
 		n->left = read_child(l, l->word[4], id, t->nnode, parents);
 		n->right = read_child(l, l->word[5], id, t->nnode, parents);
 		n->size = parse_real(l, l->word[6], "size");
+	} else if (strcmp(l->word[1], "plane") == 0) {
+		read_plane(l, m, t, id, parents);
 	} else {
 		bad(l, "unknown node type '%s'", l->word[1]);
 	}
@@ -417,7 +484,7 @@ static void
 read_tree(struct loader *l, struct model *m, size_t index)
 {
 	struct tree *t = &m->forest.tree[index];
-	uint64_t max_nodes = 2 * (uint64_t)m->forest.sample_size - 1;
+	uint64_t max_nodes = forest_max_nodes(m->forest.sample_size);
 	unsigned char *parents;
 	uint32_t id;
 
@@ -428,9 +495,9 @@ read_tree(struct loader *l, struct model *m, size_t index)
 		bad(l, "expected 'tree %zu NODES'", index);
 	t->nnode = (uint32_t)parse_count(l, l->word[2], "nodes", UINT32_MAX);
 	if (t->nnode == 0 || t->nnode > max_nodes)
-		bad(l, "tree %zu: %lu nodes, expected 1 to %llu (2 * "
-		    "sample_size - 1)", index, (unsigned long)t->nnode,
-		    (unsigned long long)max_nodes);
+		bad(l, "tree %zu: %lu nodes, expected 1 to %llu for "
+		    "sample_size %zu", index, (unsigned long)t->nnode,
+		    (unsigned long long)max_nodes, m->forest.sample_size);
 	t->node = xreallocarray(NULL, t->nnode, sizeof *t->node);
 	parents = xcalloc(t->nnode, 1);
 	for (id = 0; id < t->nnode; id++)
@@ -443,7 +510,7 @@ read_tree(struct loader *l, struct model *m, size_t index)
 	for (id = 0; id < t->nnode; id++) {
 		const struct node *n = &t->node[id];
 
-		if (n->feature >= 0 &&
+		if (n->feature != NODE_LEAF &&
 		    !(t->node[n->left].size + t->node[n->right].size > 0))
 			bad(l, "tree %zu: node %lu: children of size 0",
 			    index, (unsigned long)id);
@@ -474,6 +541,7 @@ model_load(struct model *m, const char *path)
 	if (next_line(&l))
 		bad(&l, "unexpected text after 'end'");
 	free(l.text);
+	free(l.word);
 	forest_prepare(&m->forest);
 }
 

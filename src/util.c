@@ -136,10 +136,10 @@ opt_integer(const char *option, const char *arg, long long min, long long max)
 	    (*arg < '0' || *arg > '9')))
 		usage_error("invalid value '%s' for %s: not a whole number",
 		            arg, option);
-	if (errno == ERANGE || v < min)
+	if ((errno == ERANGE && v < 0) || v < min)
 		usage_error("invalid value '%s' for %s: must be at least %lld",
 		            arg, option, min);
-	if (v > max)
+	if (errno == ERANGE || v > max)
 		usage_error("invalid value '%s' for %s: must be at most %lld",
 		            arg, option, max);
 	return v;

@@ -346,7 +346,17 @@ pipeline_write(struct pipeline *p, int wait)
 		if (!c->ready) {
 			if (!wait)
 				break;
-			pthread_cond_wait(&p->done, &p->lock);
+			if (p->taken < p->submitted) {
+				/* Rather than wait, score a chunk here. */
+				struct chunk *mine = &p->ring[p->taken++ % p->nring];
+
+				pthread_mutex_unlock(&p->lock);
+				chunk_process(p, mine);
+				pthread_mutex_lock(&p->lock);
+				mine->ready = 1;
+			} else {
+				pthread_cond_wait(&p->done, &p->lock);
+			}
 			continue;
 		}
 		pthread_mutex_unlock(&p->lock);
@@ -413,7 +423,7 @@ pipeline_start(struct pipeline *p, const struct model *m, double threshold,
 	p->delim = delim;
 	p->out = out;
 	p->nworker = jobs > 1 ? jobs : 0;
-	p->nring = jobs > 1 ? 2 * (size_t)jobs : 1;
+	p->nring = jobs > 1 ? 4 * (size_t)jobs : 1;
 	p->ring = xcalloc(p->nring, sizeof *p->ring);
 	for (i = 0; i < p->nring; i++) {
 		p->ring[i].x = xreallocarray(NULL, CHUNK_ROWS,

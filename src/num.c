@@ -1,6 +1,7 @@
 #include "num.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -70,6 +71,44 @@ parse_with_strtod(const char *s, size_t n, double *out)
 	return status;
 }
 
+/* The second fast path, for mantissas of up to 19 digits (most readings
+ * printed at full precision have 17): with a 64-bit long double mantissa,
+ * m and 10^|e| (|e| <= 27) are exact, and m * 10^e is rounded once to 64
+ * bits.  Rounding that to a double is correct unless the 64-bit result is
+ * exactly halfway between two doubles, the one case of double rounding;
+ * there, and where long double is no wider than double, 0 sends the
+ * number to strtod. */
+static int
+parse_extended(uint64_t mantissa, int exp10, double *out)
+{
+#if LDBL_MANT_DIG >= 64
+	static const long double pow10l[] = {
+		1e0L, 1e1L, 1e2L, 1e3L, 1e4L, 1e5L, 1e6L, 1e7L, 1e8L, 1e9L,
+		1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L,
+		1e19L, 1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L
+	};
+	long double v;
+	int e2;
+	uint64_t bits;
+
+	if (exp10 < -27 || exp10 > 27 || mantissa == 0)
+		return 0;
+	v = (long double)mantissa;
+	v = exp10 < 0 ? v / pow10l[-exp10] : v * pow10l[exp10];
+	/* The 64 mantissa bits; the low 11 are what a double drops. */
+	bits = (uint64_t)ldexpl(frexpl(v, &e2), 64);
+	if ((bits & 0x7ff) == 0x400)
+		return 0;
+	*out = (double)v;
+	return 1;
+#else
+	(void)mantissa;
+	(void)exp10;
+	(void)out;
+	return 0;
+#endif
+}
+
 enum num_status
 num_parse(const char *s, size_t n, double *out)
 {
@@ -131,6 +170,11 @@ num_parse(const char *s, size_t n, double *out)
 
 		v = exp10 < 0 ? v / exact_pow10[-exp10] : v * exact_pow10[exp10];
 		*out = negative ? -v : v;
+		return NUM_OK;
+	}
+	if (exact && parse_extended(mantissa, exp10, out)) {
+		if (negative)
+			*out = -*out;
 		return NUM_OK;
 	}
 	return parse_with_strtod(s, n, out);

@@ -38,23 +38,28 @@ grow_memory(struct out *o, size_t n)
 	return 1;
 }
 
-void
-out_flush(struct out *o)
+static void
+write_all(struct out *o, const char *p, size_t n)
 {
-	size_t done = 0;
+	while (n > 0) {
+		ssize_t w = write(o->fd, p, n);
 
-	if (o->fd < 0)
-		return;
-	while (done < o->len) {
-		ssize_t n = write(o->fd, o->buf + done, o->len - done);
-
-		if (n < 0) {
+		if (w < 0) {
 			if (errno == EINTR)
 				continue;
 			die("write error on %s:", o->name);
 		}
-		done += (size_t)n;
+		p += w;
+		n -= (size_t)w;
 	}
+}
+
+void
+out_flush(struct out *o)
+{
+	if (o->fd < 0)
+		return;
+	write_all(o, o->buf, o->len);
 	o->len = 0;
 }
 
@@ -75,6 +80,12 @@ out_write_slow(struct out *o, const void *p, size_t n)
 	if (grow_memory(o, n)) {
 		memcpy(o->buf + o->len, src, n);
 		o->len += n;
+		return;
+	}
+	if (n >= o->cap / 2) {
+		/* A large block goes out as it is, without a copy. */
+		out_flush(o);
+		write_all(o, src, n);
 		return;
 	}
 	while (n > 0) {

@@ -13,9 +13,10 @@ LDLIBS = -lm -lpthread
 
 TOOLS = sensorgen iftrain ifscore ifstat
 BUILD = build
+BIN = bin
 CORE_SRC = $(filter-out $(TOOLS:%=src/%.c),$(wildcard src/*.c))
 CORE_OBJ = $(CORE_SRC:src/%.c=$(BUILD)/%.o)
-BINS = $(TOOLS:%=bin/%)
+BINS = $(TOOLS:%=$(BIN)/%)
 MAN1 = $(TOOLS:%=man/%.1)
 MAN5 = man/iforest.5
 
@@ -28,10 +29,10 @@ $(BUILD)/libiftools.a: $(CORE_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(CORE_OBJ)
 
-bin/%: $(BUILD)/%.o $(BUILD)/libiftools.a | bin
+$(BIN)/%: $(BUILD)/%.o $(BUILD)/libiftools.a | $(BIN)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libiftools.a $(LDLIBS)
 
-$(BUILD) bin:
+$(BUILD) $(BIN):
 	mkdir -p $@
 
 # The README's main job: train on the shipped data, score a live stream,
@@ -46,11 +47,47 @@ demo: all
 	echo; echo '$$ ifstat scored.tsv'; \
 	ifstat "$$tmp/scored.tsv"
 
+BATS = @command -v bats >/dev/null 2>&1 || { \
+	  echo "make: bats is not installed; install it with 'apt-get install bats'"; \
+	  exit 2; }; bats $(BATS_FLAGS) tests
+
 test: all
-	@command -v bats >/dev/null 2>&1 || { \
-	  echo "make test: bats is not installed; install it with 'apt-get install bats'"; \
-	  exit 2; }
-	bats $(BATS_FLAGS) tests
+	$(BATS)
+
+# The whole suite against a build with AddressSanitizer and UBSan: any
+# report aborts the tool, and the test that ran it fails.
+SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+sanitize:
+	$(MAKE) BUILD=build/san BIN=build/san/bin CFLAGS="$(SAN_FLAGS)" \
+	  LDFLAGS="-fsanitize=address,undefined" all
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  IFTOOLS_BIN=$(CURDIR)/build/san/bin $(BATS)
+
+# The whole suite with every tool run under valgrind memcheck: an error or
+# a definite or indirect leak makes the tool exit 99.
+valgrind: all
+	rm -rf build/vg && mkdir -p build/vg
+	for t in $(TOOLS); do \
+	  printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "%s" "$$@"\n' \
+	    "$(CURDIR)/bin/$$t" > build/vg/$$t && chmod +x build/vg/$$t; done
+	IFTOOLS_BIN=$(CURDIR)/build/vg IFTOOLS_SLOW=1 $(BATS)
+
+# libFuzzer (clang) on the TSV reader and the model loader, FUZZ_SECONDS
+# each; new inputs land in build/fuzz, crashes in build/fuzz/crash-*.
+FUZZ_SECONDS = 600
+FUZZ_CC = clang
+FUZZ_FLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g \
+	-fsanitize=fuzzer,address,undefined -Isrc
+fuzz:
+	mkdir -p build/fuzz/tsv build/fuzz/model
+	for h in tsv model; do \
+	  $(FUZZ_CC) $(FUZZ_FLAGS) -o build/fuzz/fuzz_$$h tests/fuzz/fuzz_$$h.c \
+	    $(CORE_SRC) -lm -lpthread || exit 2; done
+	for h in tsv model; do \
+	  build/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    -artifact_prefix=build/fuzz/ build/fuzz/$$h tests/fuzz/corpus/$$h \
+	    || exit 2; done
 
 # Benchmarks print figures; they are run on purpose, never by the tests.
 bench: all
@@ -76,8 +113,9 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man5/iforest.5
 
 clean:
-	rm -rf $(BUILD) bin
+	rm -rf $(BUILD) build bin
 
-.PHONY: all demo test bench bench-quality lint-man check install uninstall clean
+.PHONY: all demo test sanitize valgrind fuzz bench bench-quality lint-man check \
+	install uninstall clean
 .PRECIOUS: $(BUILD)/%.o
 -include $(wildcard $(BUILD)/*.d)

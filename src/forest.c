@@ -454,7 +454,7 @@ forest_free(struct forest *f)
 {
 	size_t t;
 
-	for (t = 0; t < f->ntree; t++) {
+	for (t = 0; f->tree && t < f->ntree; t++) {
 		free(f->tree[t].node);
 		free(f->tree[t].term);
 	}

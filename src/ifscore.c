@@ -542,10 +542,12 @@ main(int argc, char *argv[])
 	struct out o;
 	size_t *cols;
 	double threshold;
+	char error[512];
 
 	set_progname(argv[0]);
 	parse_options(&opt, &argc, &argv);
-	model_load(&m, opt.model);
+	if (model_load(&m, opt.model, error, sizeof error) < 0)
+		die("%s", error);
 	threshold = opt.has_threshold ? opt.threshold : m.threshold;
 	if (opt.print_model) {
 		model_write(&m, STDOUT_FILENO, "standard output");

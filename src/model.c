@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,21 +100,30 @@ struct loader {
 	int nword, word_cap;
 	char *rest;     /* the current line after its first word */
 	char *line_end;
+	size_t sample_size;
+	unsigned char *parents; /* per node of the tree being read */
+	unsigned *depth;
+	jmp_buf fail;   /* bad() returns to model_parse through it */
+	char *error;
+	size_t error_len;
 };
 
+/* Every check that fails ends here: the message goes to the caller, and
+ * model_parse frees what was read. */
 static _Noreturn void
 bad(struct loader *l, const char *fmt, ...)
 {
 	va_list ap;
+	int n = snprintf(l->error, l->error_len, "%s:%lu: ", l->path, l->line);
 
-	fprintf(stderr, "%s: %s:%lu: ", progname, l->path, l->line);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (n >= 0 && (size_t)n < l->error_len)
+		vsnprintf(l->error + n, l->error_len - (size_t)n, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	exit(EXIT_TROUBLE);
+	longjmp(l->fail, 1);
 }
 
+/* The whole file, NUL-terminated; NULL with errno set on failure. */
 static char *
 slurp(const char *path, size_t *len)
 {
@@ -122,15 +132,21 @@ slurp(const char *path, size_t *len)
 	char *buf;
 
 	if (fd < 0)
-		die("cannot open model '%s':", path);
+		return NULL;
 	buf = xmalloc(cap);
 	for (;;) {
 		ssize_t r = read(fd, buf + n, cap - n - 1);
 
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0)
-			die("cannot read model '%s':", path);
+		if (r < 0) {
+			int saved = errno;
+
+			free(buf);
+			close(fd);
+			errno = saved;
+			return NULL;
+		}
 		if (r == 0)
 			break;
 		n += (size_t)r;
@@ -476,8 +492,42 @@ read_node(struct loader *l, const struct model *m, struct tree *t,
 	} else {
 		bad(l, "unknown node type '%s'", l->word[1]);
 	}
-	if (n->size < 0)
-		bad(l, "node %lu: negative size", (unsigned long)id);
+	/* A node holds a share of the sample, no more: this also keeps
+	 * the missing-value walk's weighted sums finite. */
+	if (!(n->size >= 0 && n->size <= (double)m->forest.sample_size))
+		bad(l, "node %lu: size out of range (0..%zu)",
+		    (unsigned long)id, m->forest.sample_size);
+}
+
+/* A tree, not just nodes: every node reachable, no deeper than training
+ * grows (the walks recurse), and no split the missing-value walk would
+ * divide by zero at. */
+static void
+check_shape(struct loader *l, const struct tree *t, size_t index)
+{
+	unsigned limit = forest_height_limit(l->sample_size);
+	uint32_t id;
+
+	for (id = 1; id < t->nnode; id++)
+		if (!l->parents[id])
+			bad(l, "tree %zu: node %lu is not reachable", index,
+			    (unsigned long)id);
+	l->depth = xcalloc(t->nnode, sizeof *l->depth);
+	for (id = 0; id < t->nnode; id++) {
+		const struct node *n = &t->node[id];
+
+		if (l->depth[id] > limit)
+			bad(l, "tree %zu: node %lu is deeper than %u", index,
+			    (unsigned long)id, limit);
+		if (n->feature == NODE_LEAF)
+			continue;
+		l->depth[n->left] = l->depth[n->right] = l->depth[id] + 1;
+		if (!(t->node[n->left].size + t->node[n->right].size > 0))
+			bad(l, "tree %zu: node %lu: children of size 0",
+			    index, (unsigned long)id);
+	}
+	free(l->depth);
+	l->depth = NULL;
 }
 
 static void
@@ -485,7 +535,6 @@ read_tree(struct loader *l, struct model *m, size_t index)
 {
 	struct tree *t = &m->forest.tree[index];
 	uint64_t max_nodes = forest_max_nodes(m->forest.sample_size);
-	unsigned char *parents;
 	uint32_t id;
 
 	if (index > 0)
@@ -498,51 +547,80 @@ read_tree(struct loader *l, struct model *m, size_t index)
 		bad(l, "tree %zu: %lu nodes, expected 1 to %llu for "
 		    "sample_size %zu", index, (unsigned long)t->nnode,
 		    (unsigned long long)max_nodes, m->forest.sample_size);
-	t->node = xreallocarray(NULL, t->nnode, sizeof *t->node);
-	parents = xcalloc(t->nnode, 1);
+	t->node = xcalloc(t->nnode, sizeof *t->node);
+	l->parents = xcalloc(t->nnode, 1);
 	for (id = 0; id < t->nnode; id++)
-		read_node(l, m, t, id, parents);
-	for (id = 1; id < t->nnode; id++)
-		if (!parents[id])
-			bad(l, "tree %zu: node %lu is not reachable", index,
-			    (unsigned long)id);
-	/* The weighted walk for missing values divides by this. */
-	for (id = 0; id < t->nnode; id++) {
-		const struct node *n = &t->node[id];
-
-		if (n->feature != NODE_LEAF &&
-		    !(t->node[n->left].size + t->node[n->right].size > 0))
-			bad(l, "tree %zu: node %lu: children of size 0",
-			    index, (unsigned long)id);
-	}
-	free(parents);
+		read_node(l, m, t, id, l->parents);
+	check_shape(l, t, index);
+	free(l->parents);
+	l->parents = NULL;
 	tree_finish(t);
 }
 
-void
-model_load(struct model *m, const char *path)
+static void
+read_model(struct loader *l, struct model *m)
 {
-	struct loader l = { 0 };
-	size_t len, i;
+	size_t i;
 
-	memset(m, 0, sizeof *m);
-	l.path = path;
-	l.text = slurp(path, &len);
-	l.pos = l.text;
-	l.end = l.text + len;
-	read_magic(&l);
-	read_header(&l, m);
+	read_magic(l);
+	read_header(l, m);
+	l->sample_size = m->forest.sample_size;
 	m->forest.tree = xcalloc(m->forest.ntree, sizeof *m->forest.tree);
 	for (i = 0; i < m->forest.ntree; i++)
-		read_tree(&l, m, i);
-	expect_line(&l, "'end'");
-	if (l.nword != 1 || strcmp(l.word[0], "end") != 0)
-		bad(&l, "expected 'end' after %zu trees", m->forest.ntree);
-	if (next_line(&l))
-		bad(&l, "unexpected text after 'end'");
-	free(l.text);
-	free(l.word);
-	forest_prepare(&m->forest);
+		read_tree(l, m, i);
+	expect_line(l, "'end'");
+	if (l->nword != 1 || strcmp(l->word[0], "end") != 0)
+		bad(l, "expected 'end' after %zu trees", m->forest.ntree);
+	if (next_line(l))
+		bad(l, "unexpected text after 'end'");
+}
+
+int
+model_parse(struct model *m, char *text, size_t len, const char *name,
+            char *error, size_t error_len)
+{
+	/* On the heap: what bad() longjmps past must not be a local that
+	 * changed after setjmp. */
+	struct loader *l = xcalloc(1, sizeof *l);
+	int ok;
+
+	memset(m, 0, sizeof *m);
+	l->path = name;
+	l->text = l->pos = text;
+	l->end = text + len;
+	l->error = error;
+	l->error_len = error_len;
+	ok = setjmp(l->fail) == 0;
+	if (ok) {
+		read_model(l, m);
+		forest_prepare(&m->forest);
+	} else {
+		model_free(m);
+	}
+	free(l->word);
+	free(l->parents);
+	free(l->depth);
+	free(l);
+	return ok ? 0 : -1;
+}
+
+int
+model_load(struct model *m, const char *path, char *error,
+           size_t error_len)
+{
+	size_t len;
+	char *text = slurp(path, &len);
+	int r;
+
+	if (text == NULL) {
+		snprintf(error, error_len, "cannot read model '%s': %s", path,
+		         strerror(errno));
+		memset(m, 0, sizeof *m);
+		return -1;
+	}
+	r = model_parse(m, text, len, path, error, error_len);
+	free(text);
+	return r;
 }
 
 void
@@ -551,7 +629,7 @@ model_free(struct model *m)
 	size_t i;
 
 	forest_free(&m->forest);
-	for (i = 0; i < m->forest.nfeature; i++)
+	for (i = 0; m->feature && i < m->forest.nfeature; i++)
 		free(m->feature[i]);
 	free(m->feature);
 	m->feature = NULL;

@@ -13,6 +13,7 @@
 #ifndef IFTOOLS_MODEL_H
 #define IFTOOLS_MODEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "forest.h"
@@ -29,8 +30,13 @@ struct model {
 	uint64_t rows;          /* rows trained on */
 };
 
-/* Load a model, or print "prog: PATH:LINE: problem" and exit 2. */
-void model_load(struct model *m, const char *path);
+/* Load a model: 0, or -1 with "PATH:LINE: problem" in error (and nothing
+ * left allocated).  model_parse reads text[0..len) (NUL-terminated), named
+ * name in messages. */
+int model_load(struct model *m, const char *path, char *error,
+               size_t error_len);
+int model_parse(struct model *m, char *text, size_t len, const char *name,
+                char *error, size_t error_len);
 /* Write to fd; a failed write dies naming `name`. */
 void model_write(const struct model *m, int fd, const char *name);
 void model_free(struct model *m);

@@ -212,27 +212,35 @@ split(struct tsv *t)
 	}
 }
 
-static void
+/* Keep the first header and its column names; 0 (reported) when two
+ * columns have one name, as a column is found by its name. */
+static int
 keep_header(struct tsv *t)
 {
 	size_t i, j;
 
+	split(t);
+	for (i = 0; i < t->nfield; i++)
+		for (j = 0; j < i; j++)
+			if (t->field[i].n == t->field[j].n &&
+			    memcmp(t->field[i].p, t->field[j].p,
+			           t->field[i].n) == 0) {
+				tsv_warn(t, -1, "duplicate column name '%.*s'",
+				         (int)t->field[i].n, t->field[i].p);
+				return 0;
+			}
 	t->header_len = t->record_len;
 	t->header = xmalloc(t->record_len + 1);
 	memcpy(t->header, t->record, t->record_len);
 	t->header[t->record_len] = '\0';
-	split(t);
 	t->ncolumn = t->nfield;
 	t->column = xreallocarray(NULL, t->ncolumn, sizeof *t->column);
 	for (i = 0; i < t->ncolumn; i++) {
 		t->column[i] = xmalloc(t->field[i].n + 1);
 		memcpy(t->column[i], t->field[i].p, t->field[i].n);
 		t->column[i][t->field[i].n] = '\0';
-		for (j = 0; j < i; j++)
-			if (strcmp(t->column[i], t->column[j]) == 0)
-				tsv_die(t, -1, "duplicate column name '%s'",
-				        t->column[i]);
 	}
+	return 1;
 }
 
 /* Open inputs until one has a header line; 0 when none is left. */
@@ -246,8 +254,11 @@ start_input(struct tsv *t)
 			continue;
 		if (found) {
 			if (t->header == NULL) {
-				keep_header(t);
-				return 1;
+				if (keep_header(t))
+					return 1;
+				close_current(t);
+				t->next_path = t->npaths;
+				return 0;
 			}
 			if (t->record_len == t->header_len &&
 			    memcmp(t->record, t->header, t->header_len) == 0)

@@ -114,7 +114,9 @@ static _Noreturn void
 bad(struct loader *l, const char *fmt, ...)
 {
 	va_list ap;
-	int n = snprintf(l->error, l->error_len, "%s:%lu: ", l->path, l->line);
+	int n = l->line ? snprintf(l->error, l->error_len, "%s:%lu: ", l->path,
+	                           l->line) :
+	                  snprintf(l->error, l->error_len, "%s: ", l->path);
 
 	va_start(ap, fmt);
 	if (n >= 0 && (size_t)n < l->error_len)
@@ -347,7 +349,7 @@ read_feature(struct loader *l, struct model *m, size_t i)
 	char *name = line_rest(l);
 	size_t j;
 
-	if (name == NULL || *name == '\0')
+	if (name == NULL)
 		bad(l, "feature: missing name");
 	for (j = 0; j < i; j++)
 		if (strcmp(m->feature[j], name) == 0)
@@ -386,8 +388,9 @@ read_header(struct loader *l, struct model *m)
 		seen[k] = 1;
 		read_key(l, m, (enum key)k);
 	}
+	/* 'extension' came with the extended forest: without it, 0. */
 	for (k = 0; k < NKEY; k++)
-		if (!seen[k])
+		if (!seen[k] && k != KEY_EXTENSION)
 			bad(l, "missing key '%s' before the first tree",
 			    key_name[k]);
 	if (nfeature_seen != m->forest.nfeature)

@@ -1,0 +1,528 @@
+#!/usr/bin/env bats
+# ifscore: the output columns, the 53-of-1050 result, every option, bad rows
+# and bad inputs with exact messages and statuses, write errors and pipes.
+
+load test_helper
+
+SHIPPED="$DATA/sensor_data.tsv"
+
+# Bad option: exactly the error line plus the hint, status 2, no stdout.
+assert_usage_error() {
+	[ "$status" -eq 2 ]
+	[ -z "$out" ]
+	[ "$err" = "$1
+Try 'ifscore --help' for more information." ]
+}
+
+# A small input: a good row, a bad number, a missing value, a short row,
+# and an anomalous row.
+mixed_input() {
+	printf 'temperature\thumidity\tsound\tlabel\n'
+	printf '50\t60\t70\t0\n'
+	printf '5x\t60\t70\t0\n'
+	printf '50\t\t70\t0\n'
+	printf '50\t60\n'
+	printf '90\t90\t100\t1\n'
+}
+
+# --- help and version ---------------------------------------------------
+
+@test "ifscore --help prints the usage on stdout and exits 0" {
+	run_split ifscore --help
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[[ "${out%%$'\n'*}" == "usage: ifscore -m MODEL "* ]]
+	[[ "$out" == *"       ifscore -m MODEL --print-model"* ]]
+	for opt in --model --threshold --delimiter --unbuffered --json --strict \
+	    --print-model --help --version; do
+		[[ "$out" == *"$opt"* ]]
+	done
+	run_split ifscore -h
+	[ "$status" -eq 0 ]
+	[[ "$out" == "usage: ifscore -m MODEL"* ]]
+}
+
+@test "ifscore --version and -V print 'ifscore (iftools) X.Y.Z' first" {
+	run_split ifscore --version
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[[ "${out%%$'\n'*}" =~ ^ifscore\ \(iftools\)\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+	run_split ifscore -V
+	[ "$status" -eq 0 ]
+	[[ "${out%%$'\n'*}" =~ ^ifscore\ \(iftools\)\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+}
+
+# --- normal use ---------------------------------------------------------
+
+@test "ifscore: the header is the input header plus score and status" {
+	model="$(shipped_model)"
+	ifscore -m "$model" "$SHIPPED" >out.tsv 2>err
+	[ ! -s err ]
+	[ "$(head -n 1 out.tsv)" = "$(head -n 1 "$SHIPPED")"$'\tscore\tstatus' ]
+	[ "$(wc -l <out.tsv)" -eq 1051 ]
+}
+
+@test "ifscore: every input column comes out unchanged" {
+	model="$(shipped_model)"
+	ifscore -m "$model" "$SHIPPED" >out.tsv
+	cut -f1-4 out.tsv | cmp - "$SHIPPED"
+	# Six fields on every line; the score has six decimals.
+	run awk -F'\t' 'NR > 1 && (NF != 6 || $5 !~ /^[01]\.[0-9][0-9][0-9][0-9][0-9][0-9]$/ ||
+	    ($6 != "normal" && $6 != "anomaly")) { bad++ } END { exit bad > 0 }' out.tsv
+	[ "$status" -eq 0 ]
+}
+
+@test "ifscore flags 53 of the 1050 shipped rows, 50 of them labelled 1" {
+	model="$(shipped_model)"
+	run_split ifscore -m "$model" "$SHIPPED"
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	printf '%s\n' "$out" >out.tsv
+	[ "$(awk -F'\t' '$6 == "anomaly"' out.tsv | wc -l)" -eq 53 ]
+	[ "$(awk -F'\t' '$6 == "normal"' out.tsv | wc -l)" -eq 997 ]
+	[ "$(awk -F'\t' '$6 == "anomaly" && $4 == 1' out.tsv | wc -l)" -eq 50 ]
+	# Every anomaly scores above every normal row.
+	min_anomaly="$(awk -F'\t' '$6 == "anomaly"' out.tsv | cut -f5 | sort -n | head -n 1)"
+	max_normal="$(awk -F'\t' '$6 == "normal"' out.tsv | cut -f5 | sort -n | tail -n 1)"
+	awk -v a="$min_anomaly" -v n="$max_normal" 'BEGIN { exit !(a + 0 >= n + 0) }'
+}
+
+@test "ifscore: the shipped row 1 scores 0.437783" {
+	model="$(shipped_model)"
+	[ "$(ifscore -m "$model" "$SHIPPED" | sed -n 2p)" = "$(sed -n 2p "$SHIPPED")"$'\t0.437783\tnormal' ]
+}
+
+@test "ifscore --model is -m, and scoring is deterministic" {
+	model="$(shipped_model)"
+	ifscore -m "$model" "$SHIPPED" >a.tsv
+	ifscore --model "$model" "$SHIPPED" >b.tsv
+	ifscore --model="$model" <"$SHIPPED" >c.tsv
+	cmp a.tsv b.tsv
+	cmp a.tsv c.tsv
+}
+
+@test "ifscore -T 1 flags nothing, -T 0 flags every row" {
+	model="$(shipped_model)"
+	run_split ifscore -T 1 -m "$model" "$SHIPPED"
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(printf '%s\n' "$out" | grep -c anomaly || true)" -eq 0 ]
+	run_split ifscore --threshold 0 -m "$model" "$SHIPPED"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$out" | grep -c anomaly)" -eq 1050 ]
+}
+
+@test "ifscore -T 0.5 on the 0.05 model flags what the auto model flags (163)" {
+	model="$(shipped_model)"
+	[ "$(ifscore -T 0.5 -m "$model" "$SHIPPED" | grep -c anomaly)" -eq 163 ]
+	iftrain --seed 42 -o auto.if "$SHIPPED"
+	[ "$(ifscore -m auto.if "$SHIPPED" | grep -c anomaly)" -eq 163 ]
+}
+
+@test "ifscore -T with bad values" {
+	model="$(shipped_model)"
+	run_split ifscore -T 2 -m "$model"
+	assert_usage_error "ifscore: invalid value '2' for --threshold: must be at least 0.0 and at most 1.0"
+	run_split ifscore -T -0.1 -m "$model"
+	assert_usage_error "ifscore: invalid value '-0.1' for --threshold: must be at least 0.0 and at most 1.0"
+	run_split ifscore -T x -m "$model"
+	assert_usage_error "ifscore: invalid value 'x' for --threshold: not a number"
+}
+
+@test "ifscore -u writes the same output" {
+	model="$(shipped_model)"
+	ifscore -m "$model" "$SHIPPED" >a.tsv
+	run_split ifscore -u -m "$model" "$SHIPPED"
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	printf '%s\n' "$out" | cmp - a.tsv
+	ifscore --unbuffered -m "$model" "$SHIPPED" | cmp - a.tsv
+}
+
+@test "ifscore -u: a row comes out while the input is still open" {
+	model="$(shipped_model)"
+	mkfifo in
+	ifscore -u -m "$model" in >out.tsv 2>err &
+	pid=$!
+	exec 7<>in
+	head -n 2 "$SHIPPED" >&7
+	for _ in $(seq 200); do
+		[ "$(wc -l <out.tsv)" -ge 2 ] && break
+		sleep 0.1
+	done
+	lines="$(wc -l <out.tsv)"
+	exec 7>&-
+	wait "$pid"
+	[ "$lines" -eq 2 ]
+	[ ! -s err ]
+}
+
+@test "ifscore without -u also flushes when its input has no more data ready" {
+	model="$(shipped_model)"
+	mkfifo in
+	ifscore -m "$model" in >out.tsv 2>err &
+	pid=$!
+	exec 7<>in
+	head -n 3 "$SHIPPED" >&7
+	for _ in $(seq 200); do
+		[ "$(wc -l <out.tsv)" -ge 3 ] && break
+		sleep 0.1
+	done
+	lines="$(wc -l <out.tsv)"
+	exec 7>&-
+	wait "$pid"
+	[ "$lines" -eq 3 ]
+}
+
+@test "ifscore --json writes one valid JSON object per row" {
+	model="$(shipped_model)"
+	run_split ifscore --json -m "$model" "$SHIPPED"
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	printf '%s\n' "$out" >out.jsonl
+	[ "$(wc -l <out.jsonl)" -eq 1050 ]
+	run python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+keys = ["temperature", "humidity", "sound", "label", "score",
+        "anomaly_score", "status"]
+for r in rows:
+    assert list(r) == keys, r
+    assert all(isinstance(r[k], (int, float)) for k in keys[:5]), r
+    assert r["anomaly_score"] in (0, 1), r
+    assert r["status"] == ("anomaly" if r["anomaly_score"] else "normal"), r
+    assert 0 <= r["score"] <= 1, r
+print(sum(r["anomaly_score"] for r in rows),
+      sum(1 for r in rows if r["anomaly_score"] and r["label"] == 1))
+' <out.jsonl
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "53 50" ]
+}
+
+@test "ifscore --json gives the same scores and values as the TSV output" {
+	model="$(shipped_model)"
+	ifscore -m "$model" "$SHIPPED" | tail -n +2 | cut -f5,6 >tsv.txt
+	ifscore --json -m "$model" "$SHIPPED" | python3 -c '
+import json, sys
+for l in sys.stdin:
+    r = json.loads(l)
+    print("%.6f\t%s" % (r["score"], r["status"]))
+' >json.txt
+	cmp tsv.txt json.txt
+	# The first row is written with the input text of its numbers.
+	[ "$(ifscore --json -m "$model" "$SHIPPED" | head -n 1)" = '{"temperature":52.483570765056164,"humidity":63.99355436586002,"sound":64.59857380020495,"label":0,"score":0.437783,"anomaly_score":0,"status":"normal"}' ]
+}
+
+@test "ifscore --json: text columns are strings, missing values null, bad rows null" {
+	model="$(shipped_model)"
+	{
+		printf 'time\ttemperature\thumidity\tsound\n'
+		printf 'a "q"\t50\tNA\t70\n'
+		printf 't2\t5x\t60\t70\n'
+	} >in.tsv
+	run_split ifscore --json -m "$model" in.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: in.tsv:3: field 'temperature': invalid number '5x'" ]
+	[ "$out" = '{"time":"a \"q\"","temperature":50,"humidity":null,"sound":70,"score":0.401111,"anomaly_score":0,"status":"normal"}
+{"time":"t2","temperature":"5x","humidity":60,"sound":70,"score":null,"anomaly_score":null,"status":"error"}' ]
+	printf '%s\n' "$out" | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]'
+}
+
+@test "ifscore -d , reads and writes CSV" {
+	model="$(shipped_model)"
+	tr '\t' , <"$SHIPPED" >d.csv
+	run_split ifscore -d , -m "$model" d.csv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "${out%%$'\n'*}" = "temperature,humidity,sound,label,score,status" ]
+	ifscore -m "$model" "$SHIPPED" | tr '\t' , >expected.csv
+	printf '%s\n' "$out" | cmp - expected.csv
+}
+
+@test "ifscore: CSV without -d is missing every feature" {
+	model="$(shipped_model)"
+	tr '\t' , <"$SHIPPED" >d.csv
+	run_split ifscore -m "$model" d.csv
+	[ "$status" -eq 2 ]
+	[ -z "$out" ]
+	[ "$err" = "ifscore: d.csv:1: missing feature column 'temperature' (the model needs: temperature, humidity, sound)" ]
+}
+
+@test "ifscore: column order does not matter" {
+	model="$(shipped_model)"
+	ifscore -m "$model" "$SHIPPED" | cut -f5,6 >expected.txt
+	awk -F'\t' -v OFS='\t' '{ print $4, $3, $1, $2 }' "$SHIPPED" >reordered.tsv
+	run_split ifscore -m "$model" reordered.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "${out%%$'\n'*}" = $'label\tsound\ttemperature\thumidity\tscore\tstatus' ]
+	printf '%s\n' "$out" | cut -f5,6 | cmp - expected.txt
+	printf '%s\n' "$out" | cut -f1-4 | cmp - reordered.tsv
+}
+
+@test "ifscore: extra columns pass through untouched" {
+	model="$(shipped_model)"
+	awk -F'\t' -v OFS='\t' '{ print (NR == 1 ? "id" : "dev-" NR), $0, (NR == 1 ? "note" : "x y z") }' \
+	    "$SHIPPED" >extra.tsv
+	run_split ifscore -m "$model" extra.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	printf '%s\n' "$out" | cut -f1-6 | cmp - extra.tsv
+	printf '%s\n' "$out" | cut -f7,8 | cmp - <(ifscore -m "$model" "$SHIPPED" | cut -f5,6)
+}
+
+@test "ifscore: the input may lack the label and other non-feature columns" {
+	model="$(shipped_model)"
+	cut -f1-3 "$SHIPPED" >nolabel.tsv
+	run_split ifscore -m "$model" nolabel.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(printf '%s\n' "$out" | grep -c anomaly)" -eq 53 ]
+}
+
+@test "ifscore: a row with a missing feature is still scored" {
+	model="$(shipped_model)"
+	{
+		printf 'temperature\thumidity\tsound\n'
+		printf '50\t\t70\n50\tNA\t70\n50\tn/a\t70\n90\tNaN\t100\nNA\tNA\tNA\n'
+	} >in.tsv
+	run_split ifscore -m "$model" in.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$out" = "temperature	humidity	sound	score	status
+50		70	0.401111	normal
+50	NA	70	0.401111	normal
+50	n/a	70	0.401111	normal
+90	NaN	100	0.655398	anomaly
+NA	NA	NA	0.438528	normal" ]
+}
+
+@test "ifscore: a bad row is reported, written as 'error', and scoring goes on" {
+	model="$(shipped_model)"
+	mixed_input >in.tsv
+	run_split ifscore -m "$model" in.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: in.tsv:3: field 'temperature': invalid number '5x'
+ifscore: in.tsv:5: expected 4 fields, found 2" ]
+	[ "$out" = "temperature	humidity	sound	label	score	status
+50	60	70	0	0.397770	normal
+5x	60	70	0		error
+50		70	0	0.401111	normal
+50	60		error
+90	90	100	1	0.628241	anomaly" ]
+}
+
+@test "ifscore: bad numbers, each with its exact message" {
+	model="$(shipped_model)"
+	local value message
+	while IFS='|' read -r value message; do
+		printf 'temperature\thumidity\tsound\n1\t2\t3\n%s\t2\t3\n' "$value" >in.tsv
+		run_split ifscore -m "$model" in.tsv
+		echo "value=$value status=$status err=$err"
+		[ "$status" -eq 2 ]
+		[ "$err" = "ifscore: in.tsv:3: field 'temperature': $message" ]
+		[ "$(printf '%s\n' "$out" | tail -n 1)" = "$value"$'\t2\t3\t\terror' ]
+	done <<-'EOF'
+	12abc|invalid number '12abc'
+	3.4.5|invalid number '3.4.5'
+	inf|invalid number 'inf'
+	0x1p3|invalid number '0x1p3'
+	4,2|invalid number '4,2'
+	1e999|number out of range '1e999'
+	12345678901234567890123456789012345678901234567890x|invalid number '1234567890123456789012345678901234567890'...
+	EOF
+}
+
+@test "ifscore --strict stops at the first bad row" {
+	model="$(shipped_model)"
+	mixed_input >in.tsv
+	run_split ifscore --strict -m "$model" in.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: in.tsv:3: field 'temperature': invalid number '5x'" ]
+	[ "$out" = "temperature	humidity	sound	label	score	status
+50	60	70	0	0.397770	normal
+5x	60	70	0		error" ]
+}
+
+@test "ifscore --strict changes nothing on good input" {
+	model="$(shipped_model)"
+	run_split ifscore --strict -m "$model" "$SHIPPED"
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(printf '%s\n' "$out" | grep -c anomaly)" -eq 53 ]
+}
+
+@test "ifscore: a missing feature column names what the model needs" {
+	model="$(shipped_model)"
+	cut -f1,2,4 "$SHIPPED" >in.tsv
+	run_split ifscore -m "$model" in.tsv
+	[ "$status" -eq 2 ]
+	[ -z "$out" ]
+	[ "$err" = "ifscore: in.tsv:1: missing feature column 'sound' (the model needs: temperature, humidity, sound)" ]
+}
+
+@test "ifscore: a header and no rows writes the header" {
+	model="$(shipped_model)"
+	head -n 1 "$SHIPPED" >hdr.tsv
+	run_split ifscore -m "$model" hdr.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$out" = "$(head -n 1 "$SHIPPED")"$'\tscore\tstatus' ]
+}
+
+@test "ifscore: empty input" {
+	model="$(shipped_model)"
+	run_split ifscore -m "$model" </dev/null
+	[ "$status" -eq 2 ]
+	[ -z "$out" ]
+	[ "$err" = "ifscore: -: empty input, expected a header line" ]
+}
+
+@test "ifscore: an input file that does not exist" {
+	model="$(shipped_model)"
+	run_split ifscore -m "$model" nofile.tsv
+	[ "$status" -eq 2 ]
+	[ -z "$out" ]
+	[ "$err" = "ifscore: cannot open 'nofile.tsv': No such file or directory" ]
+}
+
+@test "ifscore: no -m is a usage error" {
+	run_split ifscore "$SHIPPED"
+	assert_usage_error "ifscore: no model given (-m MODEL)"
+	run_split ifscore
+	assert_usage_error "ifscore: no model given (-m MODEL)"
+}
+
+@test "ifscore: -m without its argument, and unknown options" {
+	run_split ifscore -m
+	assert_usage_error "ifscore: option '-m' needs an argument"
+	run_split ifscore --model
+	assert_usage_error "ifscore: option '--model' needs an argument"
+	run_split ifscore -x -m m.if
+	assert_usage_error "ifscore: unknown option '-x'"
+	run_split ifscore --bogus -m m.if
+	assert_usage_error "ifscore: unknown option '--bogus'"
+	run_split ifscore -d ab -m m.if
+	assert_usage_error "ifscore: invalid delimiter 'ab': must be one character"
+}
+
+@test "ifscore: a model that does not exist" {
+	run_split ifscore -m nope.if "$SHIPPED"
+	[ "$status" -eq 2 ]
+	[ -z "$out" ]
+	[ "$err" = "ifscore: cannot read model 'nope.if': No such file or directory" ]
+}
+
+@test "ifscore: a directory as the model" {
+	mkdir dir
+	run_split ifscore -m dir "$SHIPPED"
+	[ "$status" -eq 2 ]
+	[ -z "$out" ]
+	[ "$err" = "ifscore: cannot read model 'dir': Is a directory" ]
+}
+
+@test "ifscore: a data file as the model" {
+	run_split ifscore -m "$SHIPPED" "$SHIPPED"
+	[ "$status" -eq 2 ]
+	[ -z "$out" ]
+	[ "$err" = "ifscore: $SHIPPED:1: not an iftools model (expected 'iforest 1' on the first line)" ]
+}
+
+@test "ifscore >/dev/full: status 2 and a write error" {
+	model="$(shipped_model)"
+	run_split bash -c 'ifscore -m "$1" "$2" >/dev/full' _ "$model" "$SHIPPED"
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: write error on standard output: No space left on device" ]
+	run_split bash -c 'ifscore --json -m "$1" "$2" >/dev/full' _ "$model" "$SHIPPED"
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: write error on standard output: No space left on device" ]
+	run_split bash -c 'ifscore -m "$1" --print-model >/dev/full' _ "$model"
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: write error on standard output: No space left on device" ]
+	run_split bash -c 'ifscore --help >/dev/full'
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: write error: No space left on device" ]
+}
+
+@test "ifscore | head -1 ends quietly" {
+	model="$(shipped_model)"
+	run_split bash -c 'ifscore -m "$1" "$2" | head -n 1' _ "$model" "$SHIPPED"
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$out" = "$(head -n 1 "$SHIPPED")"$'\tscore\tstatus' ]
+	# ifscore itself ends by SIGPIPE, not with an error message.
+	run_split bash -c 'ifscore -m "$1" "$2" | head -n 1 >/dev/null; echo "${PIPESTATUS[0]}"' _ "$model" "$SHIPPED"
+	[ -z "$err" ]
+	[ "$out" -eq 0 ] || [ "$out" -eq 141 ]
+}
+
+@test "ifscore --print-model writes the model file as read" {
+	model="$(shipped_model)"
+	run_split ifscore -m "$model" --print-model
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	printf '%s\n' "$out" | cmp - "$model"
+}
+
+@test "ifscore: several input files, each with the same header" {
+	model="$(shipped_model)"
+	head -n 501 "$SHIPPED" >a.tsv
+	{ head -n 1 "$SHIPPED"; tail -n +502 "$SHIPPED"; } >b.tsv
+	ifscore -m "$model" "$SHIPPED" >whole.tsv
+	run_split ifscore -m "$model" a.tsv b.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	printf '%s\n' "$out" | cmp - whole.tsv
+	# Standard input as '-' among files.
+	ifscore -m "$model" a.tsv - <b.tsv | cmp - whole.tsv
+}
+
+@test "ifscore: a file whose header differs is reported and skipped, the rest scored" {
+	model="$(shipped_model)"
+	head -n 5 "$SHIPPED" >a.tsv
+	awk -F'\t' -v OFS='\t' 'NR <= 3 { print $2, $1, $3, $4 }' "$SHIPPED" >b.tsv
+	{ head -n 1 "$SHIPPED"; sed -n 6,8p "$SHIPPED"; } >c.tsv
+	run_split ifscore -m "$model" a.tsv b.tsv c.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: b.tsv:1: header differs from the first input's, input skipped" ]
+	printf '%s\n' "$out" | cmp - <(ifscore -m "$model" "$SHIPPED" | head -n 8)
+}
+
+@test "ifscore: error line numbers count per input file" {
+	model="$(shipped_model)"
+	head -n 3 "$SHIPPED" >a.tsv
+	{ head -n 2 "$SHIPPED"; printf '1\tbad\t3\t0\n'; } >b.tsv
+	run_split ifscore -m "$model" a.tsv b.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: b.tsv:3: field 'humidity': invalid number 'bad'" ]
+	[ "$(printf '%s\n' "$out" | wc -l)" -eq 5 ]
+}
+
+@test "ifscore: CRLF line ends and a UTF-8 BOM are accepted" {
+	model="$(shipped_model)"
+	printf '\357\273\277temperature\thumidity\tsound\r\n50\t60\t70\r\n' >in.tsv
+	run_split ifscore -m "$model" in.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$out" = "temperature	humidity	sound	score	status
+50	60	70	0.397770	normal" ]
+}
+
+@test "ifscore -j: the output does not depend on the number of threads" {
+	model="$(shipped_model)"
+	ifscore -j 1 -m "$model" "$SHIPPED" >j1.tsv
+	run_split ifscore -j 3 -m "$model" "$SHIPPED"
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	printf '%s\n' "$out" | cmp - j1.tsv
+	ifscore --jobs 2 --json -m "$model" "$SHIPPED" | cmp - <(ifscore -j 1 --json -m "$model" "$SHIPPED")
+	run_split ifscore -j 0 -m "$model"
+	assert_usage_error "ifscore: invalid value '0' for --jobs: must be at least 1"
+}
+
+@test "ifscore --print-model with input files is a usage error" {
+	model="$(shipped_model)"
+	run_split ifscore -m "$model" --print-model "$SHIPPED"
+	assert_usage_error "ifscore: --print-model reads no input files"
+}

@@ -377,7 +377,10 @@ pipeline_submit(struct pipeline *p)
 
 	if (c->n == 0)
 		return;
-	if (p->nworker == 0) {
+	/* A live stream's few lines are scored here: a hand-over to a
+	 * worker would only add to their latency. */
+	if (p->nworker == 0 || (c->n < CHUNK_ROWS / 16 &&
+	                        p->submitted == p->written)) {
 		chunk_process(p, c);
 		c->ready = 1;
 		p->submitted++;

@@ -109,41 +109,75 @@ parse_extended(uint64_t mantissa, int exp10, double *out)
 #endif
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* Eight ASCII digits at once (Lemire's SWAR method): the number they spell,
+ * or 0 with *ok cleared when they are not all digits. */
+static uint64_t
+eight_digits(const char *p, int *ok)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	*ok = ((v & UINT64_C(0xF0F0F0F0F0F0F0F0)) |
+	       (((v + UINT64_C(0x0606060606060606)) &
+	         UINT64_C(0xF0F0F0F0F0F0F0F0)) >> 4)) ==
+	      UINT64_C(0x3333333333333333);
+	v -= UINT64_C(0x3030303030303030);
+	v = v * 10 + (v >> 8);
+	return (((v & UINT64_C(0x000000FF000000FF)) *
+	         (100 + (UINT64_C(1000000) << 32))) +
+	        (((v >> 16) & UINT64_C(0x000000FF000000FF)) *
+	         (1 + (UINT64_C(10000) << 32)))) >> 32;
+}
+#define HAVE_EIGHT_DIGITS 1
+#endif
+
+/* Append the digits at *p to *mantissa (modulo 2^64: the caller knows
+ * from the count whether it overflowed); returns how many there were. */
+static int
+scan_digits(const char **pp, const char *end, uint64_t *mantissa)
+{
+	const char *p = *pp, *start = p;
+	uint64_t m = *mantissa;
+
+#ifdef HAVE_EIGHT_DIGITS
+	while (end - p >= 8) {
+		int ok;
+		uint64_t v = eight_digits(p, &ok);
+
+		if (!ok)
+			break;
+		m = m * 100000000 + v;
+		p += 8;
+	}
+#endif
+	for (; p < end && is_digit(*p); p++)
+		m = m * 10 + (uint64_t)(*p - '0');
+	*pp = p;
+	*mantissa = m;
+	return (int)(p - start);
+}
+
 enum num_status
 num_parse(const char *s, size_t n, double *out)
 {
 	const char *p = s, *end = s + n;
 	uint64_t mantissa = 0;
-	int digits = 0, exp10 = 0, any = 0, exact = 1, negative = 0;
+	int digits, fraction = 0, exp10 = 0, any, exact, negative = 0;
 
 	if (is_missing(s, n))
 		return NUM_MISSING;
 	if (*p == '+' || *p == '-')
 		negative = *p++ == '-';
-	for (; p < end && is_digit(*p); p++, any = 1) {
-		if (mantissa == 0 && *p == '0')
-			continue;
-		if (digits < 19) {
-			mantissa = mantissa * 10 + (uint64_t)(*p - '0');
-			digits++;
-		} else {
-			exp10++;
-			exact = 0;
-		}
-	}
+	digits = scan_digits(&p, end, &mantissa);
 	if (p < end && *p == '.') {
-		for (p++; p < end && is_digit(*p); p++, any = 1) {
-			if (mantissa == 0 && *p == '0') {
-				exp10--;
-			} else if (digits < 19) {
-				mantissa = mantissa * 10 + (uint64_t)(*p - '0');
-				digits++;
-				exp10--;
-			} else {
-				exact = 0;
-			}
-		}
+		p++;
+		fraction = scan_digits(&p, end, &mantissa);
+		exp10 = -fraction;
 	}
+	any = digits + fraction > 0;
+	/* Up to 19 digits, leading zeros included, fit in 64 bits. */
+	exact = digits + fraction <= 19;
 	if (!any)
 		return NUM_INVALID;
 	if (p < end && (*p == 'e' || *p == 'E')) {

@@ -101,14 +101,9 @@ parse_options(struct options *o, int *argc, char ***argv)
 			help();
 			break;
 		case 'V':
-			print_version();
-			close_stdout();
-			exit(0);
-		case ':':
-			usage_error("option '%s' needs an argument",
-			            (*argv)[optind - 1]);
+			version_exit();
 		default:
-			usage_error("unknown option '%s'", (*argv)[optind - 1]);
+			opt_bad(c, *argv);
 		}
 	}
 	*argc -= optind;
@@ -276,18 +271,22 @@ struct pipeline {
 	pthread_cond_t work, done;
 };
 
+/* Keep a copy of the record; a short one is padded with empty fields so
+ * that its score and status still land in their own columns. */
 static void
 chunk_add(struct chunk *c, const struct tsv *t, int ok)
 {
 	size_t at = c->start[c->n];
+	size_t pad = t->nfield < t->ncolumn ? t->ncolumn - t->nfield : 0;
 
-	if (c->text_cap - at < t->record_len) {
-		c->text_cap = 2 * (at + t->record_len);
+	if (c->text_cap - at < t->record_len + pad) {
+		c->text_cap = 2 * (at + t->record_len + pad);
 		c->text = xrealloc(c->text, c->text_cap);
 	}
 	memcpy(c->text + at, t->record, t->record_len);
+	memset(c->text + at + t->record_len, t->delim, pad);
 	c->ok[c->n++] = (unsigned char)ok;
-	c->start[c->n] = at + t->record_len;
+	c->start[c->n] = at + t->record_len + pad;
 }
 
 static void
@@ -382,8 +381,12 @@ pipeline_submit(struct pipeline *p)
 	if (p->nworker == 0 || (c->n < CHUNK_ROWS / 16 &&
 	                        p->submitted == p->written)) {
 		chunk_process(p, c);
+		/* Taken as well as submitted, so no worker takes it. */
+		pthread_mutex_lock(&p->lock);
 		c->ready = 1;
 		p->submitted++;
+		p->taken++;
+		pthread_mutex_unlock(&p->lock);
 		pipeline_write(p, 0);
 		return;
 	}

@@ -141,18 +141,6 @@ usage(void)
 	exit(0);
 }
 
-/* getopt's complaint, in our words (it would name argv[0], a path). */
-static _Noreturn void
-bad_option(const char *arg)
-{
-	if (strncmp(arg, "--", 2) != 0)
-		usage_error("invalid option -- '%c'", optopt);
-	if (optopt != 0) /* a known long option given an argument */
-		usage_error("option '%.*s' doesn't allow an argument",
-		            (int)strcspn(arg, "="), arg);
-	usage_error("unrecognized option '%s'", arg);
-}
-
 static void
 parse_options(struct options *opt, int argc, char **argv)
 {
@@ -215,14 +203,9 @@ parse_options(struct options *opt, int argc, char **argv)
 			usage();
 			break;
 		case 'V':
-			print_version();
-			close_stdout();
-			exit(0);
-		case ':':
-			usage_error("option '%s' requires an argument",
-			            argv[optind - 1]);
+			version_exit();
 		default:
-			bad_option(argv[optind - 1]);
+			opt_bad(c, argv);
 		}
 	}
 }

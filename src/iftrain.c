@@ -1,4 +1,5 @@
 /* iftrain: train an Isolation Forest from TSV and write a model file. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "forest.h"
 #include "metrics.h"
 #include "model.h"
@@ -7,6 +8,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -137,14 +139,9 @@ parse_options(struct options *o, int *argc, char ***argv)
 			help();
 			break;
 		case 'V':
-			print_version();
-			close_stdout();
-			exit(0);
-		case ':':
-			usage_error("option '%s' needs an argument",
-			            (*argv)[optind - 1]);
+			version_exit();
 		default:
-			usage_error("unknown option '%s'", (*argv)[optind - 1]);
+			opt_bad(c, *argv);
 		}
 	}
 	*argc -= optind;
@@ -241,7 +238,7 @@ on_fatal_signal(int sig)
 /* Write to a temporary file beside path, then rename it into place: the
  * old model stays whole until the new one is complete on disk. */
 static void
-write_model_file(const struct model *m, const char *path)
+write_model_atomically(const struct model *m, const char *path)
 {
 	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa;
@@ -273,6 +270,35 @@ write_model_file(const struct model *m, const char *path)
 		die("cannot write model '%s':", path);
 	free(temp_path);
 	temp_path = NULL;
+}
+
+/* -o FILE.  A regular file (or a link to one) is replaced atomically; a
+ * FIFO, a device or /dev/stdout cannot be renamed over, so it is written
+ * as it is. */
+static void
+write_model_file(const struct model *m, const char *path)
+{
+	struct stat st;
+	char *real;
+	int fd;
+
+	if (stat(path, &st) != 0 || S_ISREG(st.st_mode)) {
+		/* Through a symbolic link: replace what it points at. */
+		real = stat(path, &st) == 0 ? realpath(path, NULL) : NULL;
+		write_model_atomically(m, real ? real : path);
+		free(real);
+		return;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		die("cannot write model '%s':", path);
+	}
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		die("cannot write model '%s':", path);
+	model_write(m, fd, path);
+	if (close(fd) != 0)
+		die("cannot write model '%s':", path);
 }
 
 /* --- Training --------------------------------------------------------- */

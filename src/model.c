@@ -241,11 +241,13 @@ parse_count(struct loader *l, const char *s, const char *what,
 	if (*p == '\0')
 		bad(l, "%s: missing number", what);
 	for (; *p; p++) {
+		uint64_t digit = (uint64_t)(*p - '0');
+
 		if (*p < '0' || *p > '9')
 			bad(l, "%s: invalid number '%s'", what, s);
-		if (v > (max - (uint64_t)(*p - '0')) / 10)
+		if (digit > max || v > (max - digit) / 10)
 			bad(l, "%s: '%s' is out of range", what, s);
-		v = v * 10 + (uint64_t)(*p - '0');
+		v = v * 10 + digit;
 	}
 	return v;
 }

@@ -403,9 +403,7 @@ parse_option(int c, struct options *opt)
 		close_stdout();
 		exit(0);
 	case OPT_VERSION:
-		print_version();
-		close_stdout();
-		exit(0);
+		version_exit();
 	}
 	if (name != NULL && opt->not_classic == NULL)
 		opt->not_classic = name;
@@ -420,14 +418,8 @@ parse_options(int argc, char **argv, struct options *opt)
 	opterr = 0; /* getopt would name argv[0], not the program */
 	while ((c = getopt_long(argc, argv, ":n:a:r:i:D:k:d:", long_options,
 	                        NULL)) != -1) {
-		if (c == ':')
-			usage_error("option '%s' needs a value",
-			            argv[optind - 1]);
-		if (c == '?' && optopt > 0 && optopt < OPT_SEED)
-			usage_error("invalid option -- '%c'", optopt);
-		if (c == '?')
-			usage_error("unrecognized option '%s'",
-			            argv[optind - 1]);
+		if (c == ':' || c == '?')
+			opt_bad(c, argv);
 		parse_option(c, opt);
 	}
 	if (optind < argc)

@@ -2,6 +2,7 @@
 #include "num.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -66,11 +67,33 @@ usage_error(const char *fmt, ...)
 }
 
 void
-print_version(void)
+version_exit(void)
 {
 	printf("%s (iftools) %s\n"
 	       "Isolation Forest anomaly detection for sensor streams.\n",
 	       progname, IFTOOLS_VERSION);
+	close_stdout();
+	exit(0);
+}
+
+void
+opt_bad(int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	int is_long = strncmp(arg, "--", 2) == 0;
+	int name_len = (int)strcspn(arg, "=");
+
+	if (c == ':' && is_long)
+		usage_error("option '%.*s' requires an argument", name_len,
+		            arg);
+	if (c == ':')
+		usage_error("option requires an argument -- '%c'", optopt);
+	if (!is_long)
+		usage_error("invalid option -- '%c'", optopt);
+	if (optopt != 0) /* a known long option given an argument */
+		usage_error("option '%.*s' doesn't allow an argument",
+		            name_len, arg);
+	usage_error("unrecognized option '%s'", arg);
 }
 
 void
@@ -151,9 +174,16 @@ opt_real(const char *option, const char *arg, double min, double max,
 {
 	double v;
 
-	if (num_parse(arg, strlen(arg), &v) != NUM_OK)
+	switch (num_parse(arg, strlen(arg), &v)) {
+	case NUM_OK:
+		break;
+	case NUM_RANGE:
+		usage_error("invalid value '%s' for %s: out of range", arg,
+		            option);
+	default:
 		usage_error("invalid value '%s' for %s: not a number", arg,
 		            option);
+	}
 	if (v < min || (!min_inclusive && v == min) || v > max) {
 		char lo[32], hi[32];
 

@@ -22,8 +22,13 @@ _Noreturn void die(const char *fmt, ...);
 /* A bad command line: one error line, then the pointer to --help; exit 2. */
 _Noreturn void usage_error(const char *fmt, ...);
 
-/* "prog (iftools) X.Y.Z" and a short licence line, to stdout. */
-void print_version(void);
+/* --version: "prog (iftools) X.Y.Z" and a line on what it is, exit 0. */
+_Noreturn void version_exit(void);
+
+/* getopt_long's ':' (missing argument) and '?' (unknown option) cases,
+ * worded as GNU getopt words them but named after progname.  The tools
+ * set opterr = 0 and start their optstrings with ':'. */
+_Noreturn void opt_bad(int c, char **argv);
 
 /* Flush and close stdout, exiting 2 if anything written was lost. */
 void close_stdout(void);

@@ -309,8 +309,10 @@ ifscore: in.tsv:5: expected 4 fields, found 2" ]
 50	60	70	0	0.397770	normal
 5x	60	70	0		error
 50		70	0	0.401111	normal
-50	60		error
+50	60				error
 90	90	100	1	0.628241	anomaly" ]
+	# The short row is padded, so score and status stay in their columns.
+	[ "$(printf '%s\n' "$out" | awk -F'\t' 'NF != 6' | wc -l)" -eq 0 ]
 }
 
 @test "ifscore: bad numbers, each with its exact message" {
@@ -396,13 +398,13 @@ ifscore: in.tsv:5: expected 4 fields, found 2" ]
 
 @test "ifscore: -m without its argument, and unknown options" {
 	run_split ifscore -m
-	assert_usage_error "ifscore: option '-m' needs an argument"
+	assert_usage_error "ifscore: option requires an argument -- 'm'"
 	run_split ifscore --model
-	assert_usage_error "ifscore: option '--model' needs an argument"
+	assert_usage_error "ifscore: option '--model' requires an argument"
 	run_split ifscore -x -m m.if
-	assert_usage_error "ifscore: unknown option '-x'"
+	assert_usage_error "ifscore: invalid option -- 'x'"
 	run_split ifscore --bogus -m m.if
-	assert_usage_error "ifscore: unknown option '--bogus'"
+	assert_usage_error "ifscore: unrecognized option '--bogus'"
 	run_split ifscore -d ab -m m.if
 	assert_usage_error "ifscore: invalid delimiter 'ab': must be one character"
 }

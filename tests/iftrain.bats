@@ -552,8 +552,8 @@ iftrain: no model written: the input has errors" ]
 	-j 0|invalid value '0' for --jobs: must be at least 1
 	-j 65|invalid value '65' for --jobs: must be at most 64
 	-d ab|invalid delimiter 'ab': must be one character
-	--bogus|unknown option '--bogus'
-	-q|unknown option '-q'
+	--bogus|unrecognized option '--bogus'
+	-q|invalid option -- 'q'
 	EOF
 }
 
@@ -569,11 +569,11 @@ iftrain: no model written: the input has errors" ]
 
 @test "iftrain: an option missing its argument" {
 	run_split iftrain -t </dev/null
-	assert_usage_error "iftrain: option '-t' needs an argument"
+	assert_usage_error "iftrain: option requires an argument -- 't'"
 	run_split iftrain --trees </dev/null
-	assert_usage_error "iftrain: option '--trees' needs an argument"
+	assert_usage_error "iftrain: option '--trees' requires an argument"
 	run_split iftrain "$SHIPPED" -o </dev/null
-	assert_usage_error "iftrain: option '-o' needs an argument"
+	assert_usage_error "iftrain: option requires an argument -- 'o'"
 }
 
 @test "iftrain: a bad option writes no model over -o" {

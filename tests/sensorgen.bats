@@ -341,8 +341,8 @@ Try 'sensorgen --help' for more information." ] || { echo "for $args: $err"; fal
 -d ab|invalid delimiter 'ab': must be one character
 --bogus|unrecognized option '--bogus'
 -x|invalid option -- 'x'
--n|option '-n' needs a value
---start|option '--start' needs a value
+-n|option requires an argument -- 'n'
+--start|option '--start' requires an argument
 extra|unexpected argument 'extra'
 EOF
 }

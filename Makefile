@@ -86,6 +86,7 @@ fuzz:
 	    $(CORE_SRC) -lm -lpthread || exit 2; done
 	for h in tsv model; do \
 	  build/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    -close_fd_mask=2 -print_final_stats=1 \
 	    -artifact_prefix=build/fuzz/ build/fuzz/$$h tests/fuzz/corpus/$$h \
 	    || exit 2; done
 

@@ -41,8 +41,8 @@ demo: all
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; PATH="$$PWD/bin:$$PATH"; \
 	echo '$$ iftrain -v -c 0.05 -o sensor.if data/sensor_data.tsv'; \
 	iftrain -v -c 0.05 -o "$$tmp/sensor.if" data/sensor_data.tsv; \
-	echo; echo '$$ sensorgen -r 20 -n 200 -k burst,spike,stuck | ifscore -m sensor.if | tee scored.tsv | grep --line-buffered anomaly'; \
-	sensorgen -r 20 -n 200 -k burst,spike,stuck | ifscore -m "$$tmp/sensor.if" | \
+	echo; echo '$$ sensorgen -r 50 -n 500 -k burst,spike | ifscore -m sensor.if | tee scored.tsv | grep --line-buffered anomaly'; \
+	sensorgen -r 50 -n 500 -k burst,spike | ifscore -m "$$tmp/sensor.if" | \
 	  tee "$$tmp/scored.tsv" | grep --line-buffered anomaly || true; \
 	echo; echo '$$ ifstat scored.tsv'; \
 	ifstat "$$tmp/scored.tsv"

@@ -304,6 +304,9 @@ read_key(struct loader *l, struct model *m, enum key k)
 		f->nfeature = parse_count(l, v, "features", 1 << 24);
 		if (f->nfeature == 0)
 			bad(l, "features: a model needs at least one");
+		if (f->nfeature > (size_t)(l->end - l->pos) / 9)
+			bad(l, "truncated model: %zu features promised",
+			    f->nfeature);
 		m->feature = xcalloc(f->nfeature, sizeof *m->feature);
 		break;
 	case KEY_TREES:
@@ -552,6 +555,11 @@ read_tree(struct loader *l, struct model *m, size_t index)
 		bad(l, "tree %zu: %lu nodes, expected 1 to %llu for "
 		    "sample_size %zu", index, (unsigned long)t->nnode,
 		    (unsigned long long)max_nodes, m->forest.sample_size);
+	/* Every node line takes at least 9 bytes ("N leaf S\n"): a count
+	 * the rest of the file cannot hold is not allocated for. */
+	if (t->nnode > (size_t)(l->end - l->pos) / 9 + 1)
+		bad(l, "truncated model: tree %zu promises %lu nodes", index,
+		    (unsigned long)t->nnode);
 	t->node = xcalloc(t->nnode, sizeof *t->node);
 	l->parents = xcalloc(t->nnode, 1);
 	for (id = 0; id < t->nnode; id++)
@@ -570,6 +578,8 @@ read_model(struct loader *l, struct model *m)
 	read_magic(l);
 	read_header(l, m);
 	l->sample_size = m->forest.sample_size;
+	if (m->forest.ntree > (size_t)(l->end - l->pos) / 9)
+		bad(l, "truncated model: %zu trees promised", m->forest.ntree);
 	m->forest.tree = xcalloc(m->forest.ntree, sizeof *m->forest.tree);
 	for (i = 0; i < m->forest.ntree; i++)
 		read_tree(l, m, i);

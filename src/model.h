@@ -2,9 +2,12 @@
  *
  *	iforest 1
  *	KEY VALUE            one line per parameter, each exactly once
- *	feature NAME         one line per feature, in order
+ *	                     (features, trees, sample_size, c_psi,
+ *	                     contamination, threshold, seed, rows, extension)
+ *	feature NAME         one line per feature, in order, after 'features'
  *	tree INDEX NODES     then NODES lines, one per node:
  *	  ID split FEATURE VALUE LEFT RIGHT SIZE
+ *	  ID plane K (FEATURE NORMAL POINT)xK LEFT RIGHT SIZE
  *	  ID leaf SIZE
  *	end
  *

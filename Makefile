@@ -47,31 +47,32 @@ demo: all
 	echo; echo '$$ ifstat scored.tsv'; \
 	ifstat "$$tmp/scored.tsv"
 
-BATS = @command -v bats >/dev/null 2>&1 || { \
+need-bats:
+	@command -v bats >/dev/null 2>&1 || { \
 	  echo "make: bats is not installed; install it with 'apt-get install bats'"; \
-	  exit 2; }; bats $(BATS_FLAGS) tests
+	  exit 2; }
 
-test: all
-	$(BATS)
+test: all need-bats
+	bats $(BATS_FLAGS) tests
 
 # The whole suite against a build with AddressSanitizer and UBSan: any
 # report aborts the tool, and the test that ran it fails.
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
-sanitize:
+sanitize: need-bats
 	$(MAKE) BUILD=build/san BIN=build/san/bin CFLAGS="$(SAN_FLAGS)" \
 	  LDFLAGS="-fsanitize=address,undefined" all
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	  IFTOOLS_BIN=$(CURDIR)/build/san/bin $(BATS)
+	  IFTOOLS_BIN=$(CURDIR)/build/san/bin bats $(BATS_FLAGS) tests
 
 # The whole suite with every tool run under valgrind memcheck: an error or
 # a definite or indirect leak makes the tool exit 99.
-valgrind: all
+valgrind: all need-bats
 	rm -rf build/vg && mkdir -p build/vg
 	for t in $(TOOLS); do \
 	  printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "%s" "$$@"\n' \
 	    "$(CURDIR)/bin/$$t" > build/vg/$$t && chmod +x build/vg/$$t; done
-	IFTOOLS_BIN=$(CURDIR)/build/vg IFTOOLS_SLOW=1 $(BATS)
+	IFTOOLS_BIN=$(CURDIR)/build/vg IFTOOLS_SLOW=1 bats $(BATS_FLAGS) tests
 
 # libFuzzer (clang) on the TSV reader and the model loader, FUZZ_SECONDS
 # each; new inputs land in build/fuzz, crashes in build/fuzz/crash-*.
@@ -116,7 +117,7 @@ uninstall:
 clean:
 	rm -rf $(BUILD) build bin
 
-.PHONY: all demo test sanitize valgrind fuzz bench bench-quality lint-man check \
+.PHONY: all demo need-bats test sanitize valgrind fuzz bench bench-quality lint-man check \
 	install uninstall clean
 .PRECIOUS: $(BUILD)/%.o
 -include $(wildcard $(BUILD)/*.d)

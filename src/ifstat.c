@@ -500,6 +500,39 @@ summary_clear(struct summary *s, size_t ncolumn)
 		memset(s->hist, 0, 4 * HIST_FINE * sizeof *s->hist);
 }
 
+static void
+summary_free(struct summary *s)
+{
+	scoreset_free(&s->scores);
+	free(s->feature);
+	free(s->kind);
+	free(s->hist);
+}
+
+static void
+run_free(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->ngroups; i++) {
+		free(r->groups[i].name);
+		summary_free(&r->groups[i].all);
+		summary_free(&r->groups[i].window);
+	}
+	free(r->groups);
+	free(r->slot);
+	for (i = 0; i < r->nkinds; i++)
+		free(r->kinds[i]);
+	free(r->kinds);
+	for (i = 0; i < r->nwide; i++)
+		free(r->wide[i]);
+	free(r->wide);
+	free(r->metrics);
+	free(r->numeric);
+	free(r->value);
+	tsv_close(&r->in);
+}
+
 /* Report assembly */
 
 static void
@@ -993,7 +1026,7 @@ main(int argc, char **argv)
 {
 	struct run r;
 	size_t i;
-	int alert;
+	int alert, failed;
 
 	set_progname(argv[0]);
 	memset(&r, 0, sizeof r);
@@ -1036,8 +1069,9 @@ main(int argc, char **argv)
 	out_finish(&r.out);
 
 	alert = r.opt.has_max_rate && rate_exceeded(&r);
-	tsv_close(&r.in);
-	if (r.in.failed)
+	failed = r.in.failed;
+	run_free(&r);
+	if (failed)
 		return EXIT_TROUBLE;
 	return alert ? EXIT_ALERT : 0;
 }

@@ -141,15 +141,51 @@ out_printf(struct out *o, const char *fmt, ...)
 	free(big);
 }
 
+/* The length of the valid UTF-8 sequence at s[0..n), or 0 when the bytes
+ * there are not one (overlong, surrogate, beyond U+10FFFF, cut short). */
+static size_t
+utf8_length(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned long c;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		len = 2, c = s[0] & 0x1F;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		len = 3, c = s[0] & 0x0F;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		len = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3F);
+	}
+	if ((len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) ||
+	    (len == 4 && (c < 0x10000 || c > 0x10FFFF)))
+		return 0;
+	return len;
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped, and
+ * any byte that is not valid UTF-8 replaced by U+FFFD, so the line is
+ * valid JSON whatever the input held. */
 void
 out_json_string(struct out *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
 
 	out_char(o, '"');
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	while (i < n) {
+		unsigned char c = u[i];
+		size_t len = utf8_length(u + i, n - i);
 
 		if (c == '"' || c == '\\') {
 			out_char(o, '\\');
@@ -159,9 +195,13 @@ out_json_string(struct out *o, const char *s, size_t n)
 			                hex[c & 15] };
 
 			out_write(o, esc, sizeof esc);
+		} else if (len == 0) {
+			out_str(o, "\\ufffd");
+			len = 1;
 		} else {
-			out_char(o, (char)c);
+			out_write(o, s + i, len);
 		}
+		i += len ? len : 1;
 	}
 	out_char(o, '"');
 }

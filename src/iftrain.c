@@ -250,8 +250,15 @@ write_model_atomically(const struct model *m, const char *path)
 	sprintf(temp_path, "%s.XXXXXX", path);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_fatal_signal;
-	for (i = 0; i < sizeof signals / sizeof signals[0]; i++)
-		sigaction(signals[i], &sa, NULL);
+	for (i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+		struct sigaction old;
+
+		/* A signal ignored by the caller (nohup, a background job)
+		 * stays ignored. */
+		if (sigaction(signals[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			sigaction(signals[i], &sa, NULL);
+	}
 	atexit(remove_temp);
 	fd = mkstemp(temp_path);
 	if (fd < 0) {

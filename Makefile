@@ -70,7 +70,7 @@ sanitize: need-bats
 valgrind: all need-bats
 	rm -rf build/vg && mkdir -p build/vg
 	for t in $(TOOLS); do \
-	  printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "%s" "$$@"\n' \
+	  printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect "%s" "$$@"\n' \
 	    "$(CURDIR)/bin/$$t" > build/vg/$$t && chmod +x build/vg/$$t; done
 	IFTOOLS_BIN=$(CURDIR)/build/vg IFTOOLS_SLOW=1 bats $(BATS_FLAGS) tests
 

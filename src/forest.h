@@ -97,6 +97,16 @@ forest_score(const struct forest *f, const double *x)
 {
 	return forest_score_of(f, forest_path_sum(f, x));
 }
+/* Whether a score flags an anomaly: above the threshold.  A path-length
+ * sum carries rounding, so a row exactly at the threshold (identical rows
+ * score exactly 0.5 in exact arithmetic) could tip over it by the last
+ * bit: a score must exceed the threshold by more than 1e-12. */
+static inline int
+forest_is_anomaly(double score, double threshold)
+{
+	return score > threshold + 1e-12;
+}
+
 /* Score n rows (row-major, nfeature each) with threads workers. */
 void forest_score_rows(const struct forest *f, const double *rows, size_t n,
                        double *scores, int threads);

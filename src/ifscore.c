@@ -265,6 +265,7 @@ struct pipeline {
 	size_t nring;
 	/* Sequence numbers: chunks submitted, taken by a worker, written. */
 	size_t submitted, taken, written;
+	struct chunk *filling;        /* the next to submit, or NULL */
 	int quit, nworker;
 	pthread_t *worker;
 	pthread_mutex_t lock;
@@ -305,7 +306,7 @@ chunk_process(struct pipeline *p, struct chunk *c)
 		out_write(o, score, len);
 		out_char(o, p->delim);
 		out_str(o, !c->ok[i] ? "error" :
-		           c->score[i] > p->threshold ? "anomaly" : "normal");
+		           forest_is_anomaly(c->score[i], p->threshold) ? "anomaly" : "normal");
 		out_char(o, '\n');
 	}
 }
@@ -372,9 +373,10 @@ pipeline_write(struct pipeline *p, int wait)
 static void
 pipeline_submit(struct pipeline *p)
 {
-	struct chunk *c = &p->ring[p->submitted % p->nring];
+	struct chunk *c = p->filling;
 
-	if (c->n == 0)
+	p->filling = NULL;
+	if (c == NULL || c->n == 0)
 		return;
 	/* A live stream's few lines are scored here: a hand-over to a
 	 * worker would only add to their latency. */
@@ -397,13 +399,17 @@ pipeline_submit(struct pipeline *p)
 	pipeline_write(p, 0);
 }
 
-/* The chunk to fill next, once the one it replaces has been written. */
+/* The chunk being filled; a new one once the one whose slot it takes
+ * has been written. */
 static struct chunk *
 pipeline_next(struct pipeline *p)
 {
-	if (p->submitted - p->written == p->nring)
-		pipeline_write(p, 1);
-	return &p->ring[p->submitted % p->nring];
+	if (p->filling == NULL) {
+		if (p->submitted - p->written == p->nring)
+			pipeline_write(p, 1);
+		p->filling = &p->ring[p->submitted % p->nring];
+	}
+	return p->filling;
 }
 
 /* Called before every read that may block: nothing waits behind it. */
@@ -531,7 +537,7 @@ score_json(const struct options *opt, struct tsv *t, struct out *o,
 			double s = forest_score(&m->forest, x);
 
 			write_json_row(o, t, score, num_format_score(score, s),
-			               s > threshold ? "anomaly" : "normal");
+			               forest_is_anomaly(s, threshold) ? "anomaly" : "normal");
 		}
 		if (opt->unbuffered)
 			out_flush(o);

@@ -406,7 +406,7 @@ set_threshold(const struct options *o, struct model *m,
 		scoreset_free(&negated);
 	}
 	for (i = 0; i < n; i++)
-		flagged += scores[i] > m->threshold;
+		flagged += forest_is_anomaly(scores[i], m->threshold);
 	if (o->verbose)
 		print_summary(m, tr, flagged, n);
 	free(scores);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,23 @@ parse_with_strtod(const char *s, size_t n, double *out)
 	return status;
 }
 
+#if LDBL_MANT_DIG >= 64
+static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
+static int extended_exact;
+
+/* Whether long double arithmetic really carries 64 bits at run time: an
+ * x87 set to double precision, or valgrind (which computes it with 53),
+ * would misread numbers on the path below. */
+static void
+probe_extended(void)
+{
+	volatile long double big = 9223372036854775808.0L; /* 2^63 */
+	volatile long double sum = big + 1.0L;
+
+	extended_exact = sum - big == 1.0L;
+}
+#endif
+
 /* The second fast path, for mantissas of up to 19 digits (most readings
  * printed at full precision have 17): with a 64-bit long double mantissa,
  * m and 10^|e| (|e| <= 27) are exact, and m * 10^e is rounded once to 64
@@ -91,7 +109,8 @@ parse_extended(uint64_t mantissa, int exp10, double *out)
 	int e2;
 	uint64_t bits;
 
-	if (exp10 < -27 || exp10 > 27 || mantissa == 0)
+	pthread_once(&probe_once, probe_extended);
+	if (!extended_exact || exp10 < -27 || exp10 > 27 || mantissa == 0)
 		return 0;
 	v = (long double)mantissa;
 	v = exp10 < 0 ? v / pow10l[-exp10] : v * pow10l[exp10];

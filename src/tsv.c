@@ -179,6 +179,14 @@ next_line(struct tsv *t)
 			start += 3;
 			n -= 3;
 		}
+		if (memchr(start, '\0', n) != NULL && t->reading_header) {
+			/* Without its header an input cannot be read. */
+			tsv_warn(t, -1, "NUL byte in the header line, input "
+			         "skipped");
+			t->pos = t->len;
+			t->eof = t->read_error = 1;
+			return 0;
+		}
 		if (memchr(start, '\0', n) != NULL) {
 			tsv_warn(t, -1, "NUL byte in line, line skipped");
 			continue;
@@ -250,8 +258,10 @@ start_input(struct tsv *t)
 	while (open_next(t)) {
 		int found;
 
+		t->reading_header = 1;
 		while ((found = next_line(t)) && t->record_len == 0)
 			continue;
+		t->reading_header = 0;
 		if (found) {
 			if (t->header == NULL) {
 				if (keep_header(t))

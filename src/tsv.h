@@ -28,7 +28,7 @@ struct tsv {
 	int npaths, next_path;
 	const char *name;         /* the input being read, for messages */
 	int fd;                   /* -1 between inputs */
-	int eof, read_error;
+	int eof, read_error, reading_header;
 	unsigned long line;       /* line number of the record in its input */
 	int failed;               /* something was reported: exit 2 */
 

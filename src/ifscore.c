@@ -119,26 +119,23 @@ parse_options(struct options *o, int *argc, char ***argv)
 static size_t *
 find_features(const struct model *m, const struct tsv *t)
 {
-	size_t n = m->forest.nfeature, i;
-	size_t *cols = xreallocarray(NULL, n, sizeof *cols);
+	size_t n = m->forest.nfeature, i, j;
+	size_t *cols;
 
 	for (i = 0; i < n; i++) {
-		long c = tsv_column(t, m->feature[i]);
-
-		if (c < 0) {
-			size_t j;
-
-			fprintf(stderr, "%s: %s:%lu: missing feature column "
-			        "'%s' (the model needs:", progname, t->name,
-			        t->line, m->feature[i]);
-			for (j = 0; j < n; j++)
-				fprintf(stderr, "%s %s", j ? "," : "",
-				        m->feature[j]);
-			fputs(")\n", stderr);
-			exit(EXIT_TROUBLE);
-		}
-		cols[i] = (size_t)c;
+		if (tsv_column(t, m->feature[i]) >= 0)
+			continue;
+		fprintf(stderr, "%s: %s:%lu: missing feature column '%s' (the "
+		        "model needs:", progname, t->name, t->line,
+		        m->feature[i]);
+		for (j = 0; j < n; j++)
+			fprintf(stderr, "%s %s", j ? "," : "", m->feature[j]);
+		fputs(")\n", stderr);
+		exit(EXIT_TROUBLE);
 	}
+	cols = xreallocarray(NULL, n, sizeof *cols);
+	for (i = 0; i < n; i++)
+		cols[i] = (size_t)tsv_column(t, m->feature[i]);
 	return cols;
 }
 
@@ -246,20 +243,29 @@ enum { CHUNK_ROWS = 1024 };
 
 struct chunk {
 	size_t n;
+	char *text;                   /* the records, back to back */
+	size_t text_cap;
+	size_t start[CHUNK_ROWS + 1]; /* offsets of the records in text */
+	const char *name[CHUNK_ROWS]; /* where each came from */
+	unsigned long line[CHUNK_ROWS];
+	/* Filled in by chunk_process: */
+	struct tsv_row row;           /* room to split a record */
 	double *x;                    /* CHUNK_ROWS rows of features */
 	double score[CHUNK_ROWS];
 	unsigned char ok[CHUNK_ROWS];
-	size_t start[CHUNK_ROWS + 1]; /* offsets of the records in text */
-	char *text;
-	size_t text_cap;
+	size_t first_bad;             /* the first bad row, or n */
+	size_t cut;                   /* result's length up to that row */
 	struct out result;            /* the formatted output lines */
+	struct out errors;            /* the bad rows' messages, in order */
 	int ready;                    /* result is complete */
 };
 
 struct pipeline {
 	const struct model *m;
+	struct tsv *t;                /* only read by the workers */
+	const size_t *cols;           /* the model's features' columns */
 	double threshold;
-	char delim;
+	int strict, stopped;          /* --strict, and a bad row seen */
 	struct out *out;
 	struct chunk *ring;
 	size_t nring;
@@ -272,42 +278,84 @@ struct pipeline {
 	pthread_cond_t work, done;
 };
 
-/* Keep a copy of the record; a short one is padded with empty fields so
- * that its score and status still land in their own columns. */
+/* Keep a copy of the record and its place; it is parsed later, on
+ * whichever thread scores the chunk. */
 static void
-chunk_add(struct chunk *c, const struct tsv *t, int ok)
+chunk_add(struct chunk *c, const struct tsv *t)
 {
 	size_t at = c->start[c->n];
-	size_t pad = t->nfield < t->ncolumn ? t->ncolumn - t->nfield : 0;
 
-	if (c->text_cap - at < t->record_len + pad) {
-		c->text_cap = 2 * (at + t->record_len + pad);
+	if (c->text_cap - at < t->record_len) {
+		c->text_cap = 2 * (at + t->record_len);
 		c->text = xrealloc(c->text, c->text_cap);
 	}
 	memcpy(c->text + at, t->record, t->record_len);
-	memset(c->text + at + t->record_len, t->delim, pad);
-	c->ok[c->n++] = (unsigned char)ok;
-	c->start[c->n] = at + t->record_len + pad;
+	c->name[c->n] = t->name;
+	c->line[c->n] = t->line;
+	c->start[++c->n] = at + t->record_len;
 }
 
+/* Parse the chunk's records; a bad one's message goes to c->errors and
+ * its features are zero (it is scored, but the score is never shown). */
+static void
+chunk_parse(struct pipeline *p, struct chunk *c)
+{
+	size_t d = p->m->forest.nfeature, i;
+
+	c->first_bad = c->n;
+	for (i = 0; i < c->n; i++) {
+		struct tsv_row *r = &c->row;
+		double *x = c->x + i * d;
+
+		r->text = c->text + c->start[i];
+		r->len = c->start[i + 1] - c->start[i];
+		r->name = c->name[i];
+		r->line = c->line[i];
+		c->ok[i] = tsv_row_features(p->t, r, p->cols, d, x,
+		                            &c->errors) >= 0;
+		if (!c->ok[i]) {
+			memset(x, 0, d * sizeof *x);
+			if (c->first_bad == c->n)
+				c->first_bad = i;
+		}
+	}
+}
+
+/* Parse, score and format a chunk: the work the threads share. */
 static void
 chunk_process(struct pipeline *p, struct chunk *c)
 {
 	struct out *o = &c->result;
-	size_t i;
+	size_t ncolumn = p->t->ncolumn, i;
+	char delim = p->t->delim;
 
+	chunk_parse(p, c);
 	forest_score_block(&p->m->forest, c->x, c->n, c->score);
 	for (i = 0; i < c->n; i++) {
 		char score[16];
 		size_t len = c->ok[i] ? num_format_score(score, c->score[i]) : 0;
+		size_t nfield = 1, k;
+		const char *rec = c->text + c->start[i];
+		size_t rec_len = c->start[i + 1] - c->start[i];
 
-		out_write(o, c->text + c->start[i], c->start[i + 1] - c->start[i]);
-		out_char(o, p->delim);
+		out_write(o, rec, rec_len);
+		if (!c->ok[i]) {
+			/* A short record is padded with empty fields, so its
+			 * score and status still land in their columns. */
+			for (k = 0; k < rec_len; k++)
+				nfield += rec[k] == delim;
+			for (; nfield < ncolumn; nfield++)
+				out_char(o, delim);
+		}
+		out_char(o, delim);
 		out_write(o, score, len);
-		out_char(o, p->delim);
+		out_char(o, delim);
 		out_str(o, !c->ok[i] ? "error" :
-		           forest_is_anomaly(c->score[i], p->threshold) ? "anomaly" : "normal");
+		        forest_is_anomaly(c->score[i], p->threshold) ?
+		        "anomaly" : "normal");
 		out_char(o, '\n');
+		if (i == c->first_bad)
+			c->cut = o->len;
 	}
 }
 
@@ -335,6 +383,29 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/* A scored chunk's lines, and its bad rows' messages on stderr; with
+ * --strict, only up to the first bad row, and nothing after it. */
+static void
+write_chunk(struct pipeline *p, struct chunk *c)
+{
+	int stop = p->strict && c->first_bad < c->n;
+	size_t nerr = c->errors.len;
+
+	if (p->stopped)
+		return;
+	if (stop) {
+		const char *nl = memchr(c->errors.buf, '\n', nerr);
+
+		nerr = nl ? (size_t)(nl - c->errors.buf) + 1 : nerr;
+		p->stopped = 1;
+	}
+	out_write(p->out, c->result.buf, stop ? c->cut : c->result.len);
+	if (nerr > 0) {
+		fwrite(c->errors.buf, 1, nerr, stderr);
+		p->t->failed = 1;
+	}
+}
+
 /* Write finished chunks in order; with wait, every one submitted. */
 static void
 pipeline_write(struct pipeline *p, int wait)
@@ -360,8 +431,9 @@ pipeline_write(struct pipeline *p, int wait)
 			continue;
 		}
 		pthread_mutex_unlock(&p->lock);
-		out_write(p->out, c->result.buf, c->result.len);
+		write_chunk(p, c);
 		c->result.len = 0;
+		c->errors.len = 0;
 		c->n = 0;
 		c->ready = 0;
 		pthread_mutex_lock(&p->lock);
@@ -423,24 +495,28 @@ pipeline_drain(void *arg)
 }
 
 static void
-pipeline_start(struct pipeline *p, const struct model *m, double threshold,
-               char delim, struct out *out, int jobs)
+pipeline_start(struct pipeline *p, const struct model *m, struct tsv *t,
+               const size_t *cols, double threshold,
+               const struct options *opt, struct out *out)
 {
 	size_t i;
 	int k;
 
 	memset(p, 0, sizeof *p);
 	p->m = m;
+	p->t = t;
+	p->cols = cols;
 	p->threshold = threshold;
-	p->delim = delim;
+	p->strict = opt->strict;
 	p->out = out;
-	p->nworker = jobs > 1 ? jobs : 0;
-	p->nring = jobs > 1 ? 4 * (size_t)jobs : 1;
+	p->nworker = opt->jobs > 1 ? opt->jobs : 0;
+	p->nring = opt->jobs > 1 ? 4 * (size_t)opt->jobs : 1;
 	p->ring = xcalloc(p->nring, sizeof *p->ring);
 	for (i = 0; i < p->nring; i++) {
 		p->ring[i].x = xreallocarray(NULL, CHUNK_ROWS,
 		                             m->forest.nfeature * sizeof(double));
 		out_init_memory(&p->ring[i].result);
+		out_init_memory(&p->ring[i].errors);
 	}
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->work, NULL);
@@ -468,7 +544,9 @@ pipeline_stop(struct pipeline *p)
 	for (i = 0; i < p->nring; i++) {
 		free(p->ring[i].x);
 		free(p->ring[i].text);
+		free(p->ring[i].row.field);
 		free(p->ring[i].result.buf);
+		free(p->ring[i].errors.buf);
 	}
 	free(p->ring);
 	free(p->worker);
@@ -480,29 +558,17 @@ static void
 score_tsv(const struct options *opt, struct tsv *t, struct out *o,
           const struct model *m, const size_t *cols, double threshold)
 {
-	size_t d = m->forest.nfeature;
 	struct pipeline p;
-	int stop = 0;
 
-	pipeline_start(&p, m, threshold, t->delim, o, opt->jobs);
+	pipeline_start(&p, m, t, cols, threshold, opt, o);
 	t->before_read = pipeline_drain;
 	t->before_read_arg = &p;
 	write_tsv_header(o, t);
-	while (!stop && tsv_next(t)) {
+	while (!p.stopped && tsv_next_unsplit(t)) {
 		struct chunk *c = pipeline_next(&p);
-		double *x = c->x + c->n * d;
-		int ok = tsv_features(t, cols, d, x) >= 0;
 
-		if (!ok) {
-			size_t i;
-
-			for (i = 0; i < d; i++)
-				x[i] = 0; /* scored, never shown */
-			stop = opt->strict;
-		}
-		chunk_add(c, t, ok);
-		if (c->n == CHUNK_ROWS || stop || opt->unbuffered ||
-		    !tsv_line_ready(t))
+		chunk_add(c, t);
+		if (c->n == CHUNK_ROWS || opt->unbuffered || !tsv_line_ready(t))
 			pipeline_submit(&p);
 		if (opt->unbuffered)
 			pipeline_drain(&p);

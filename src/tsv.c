@@ -1,4 +1,5 @@
 #include "tsv.h"
+#include "out.h"
 #include "util.h"
 
 #include <errno.h>
@@ -47,15 +48,62 @@ tsv_close(struct tsv *t)
 }
 
 static void
+emit(struct out *to, const char *s)
+{
+	if (to)
+		out_str(to, s);
+	else
+		fputs(s, stderr);
+}
+
+/* "prog: NAME:LINE: field 'COL': message\n", to stderr or, from a thread
+ * that must not interleave its messages, to a buffer. */
+static void
+vreport_to(const struct tsv *t, const char *name, unsigned long line,
+           long field, struct out *to, const char *fmt, va_list ap)
+{
+	char head[64], *msg;
+	va_list copy;
+	int n;
+
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	msg = xmalloc(n > 0 ? (size_t)n + 1 : 1);
+	vsnprintf(msg, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
+	emit(to, progname);
+	emit(to, ": ");
+	emit(to, name);
+	snprintf(head, sizeof head, ":%lu: ", line);
+	emit(to, head);
+	if (field >= 0 && (size_t)field < t->ncolumn) {
+		emit(to, "field '");
+		emit(to, t->column[field]);
+		emit(to, "': ");
+	} else if (field >= 0) {
+		snprintf(head, sizeof head, "field %ld: ", field + 1);
+		emit(to, head);
+	}
+	emit(to, msg);
+	emit(to, "\n");
+	free(msg);
+}
+
+static void
+report_to(const struct tsv *t, const char *name, unsigned long line,
+          long field, struct out *to, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport_to(t, name, line, field, to, fmt, ap);
+	va_end(ap);
+}
+
+static void
 vreport(struct tsv *t, long field, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "%s: %s:%lu: ", progname, t->name, t->line);
-	if (field >= 0 && (size_t)field < t->ncolumn)
-		fprintf(stderr, "field '%s': ", t->column[field]);
-	else if (field >= 0)
-		fprintf(stderr, "field %ld: ", field + 1);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vreport_to(t, t->name, t->line, field, NULL, fmt, ap);
 	t->failed = 1;
 }
 
@@ -197,27 +245,35 @@ next_line(struct tsv *t)
 	}
 }
 
+/* Split p[0..len) at delim into *field (grown as needed); the count. */
+static size_t
+split_into(const char *p, size_t len, char delim, struct tsv_field **field,
+           size_t *cap)
+{
+	const char *end = p + len;
+	size_t n = 0;
+
+	for (;;) {
+		const char *d = memchr(p, delim, (size_t)(end - p));
+
+		if (n == *cap) {
+			*cap = *cap ? 2 * *cap : 16;
+			*field = xreallocarray(*field, *cap, sizeof **field);
+		}
+		(*field)[n].p = p;
+		(*field)[n].n = (size_t)((d ? d : end) - p);
+		n++;
+		if (d == NULL)
+			return n;
+		p = d + 1;
+	}
+}
+
 static void
 split(struct tsv *t)
 {
-	const char *p = t->record, *end = p + t->record_len;
-
-	t->nfield = 0;
-	for (;;) {
-		const char *d = memchr(p, t->delim, (size_t)(end - p));
-
-		if (t->nfield == t->field_cap) {
-			t->field_cap = t->field_cap ? 2 * t->field_cap : 16;
-			t->field = xreallocarray(t->field, t->field_cap,
-			                         sizeof *t->field);
-		}
-		t->field[t->nfield].p = p;
-		t->field[t->nfield].n = (size_t)((d ? d : end) - p);
-		t->nfield++;
-		if (d == NULL)
-			break;
-		p = d + 1;
-	}
+	t->nfield = split_into(t->record, t->record_len, t->delim, &t->field,
+	                       &t->field_cap);
 }
 
 /* Keep the first header and its column names; 0 (reported) when two
@@ -291,20 +347,36 @@ tsv_read_header(struct tsv *t)
 	return start_input(t);
 }
 
-int
-tsv_next(struct tsv *t)
+/* The next non-blank record of any input, not yet split. */
+static int
+next_record(struct tsv *t)
 {
 	for (;;) {
 		if (t->fd >= 0 && next_line(t)) {
 			if (t->record_len == 0)
 				continue;
-			split(t);
 			return 1;
 		}
 		close_current(t);
 		if (!start_input(t))
 			return 0;
 	}
+}
+
+int
+tsv_next(struct tsv *t)
+{
+	if (!next_record(t))
+		return 0;
+	split(t);
+	return 1;
+}
+
+int
+tsv_next_unsplit(struct tsv *t)
+{
+	t->nfield = 0;
+	return next_record(t);
 }
 
 int
@@ -335,42 +407,83 @@ tsv_check_width(struct tsv *t)
 	return 0;
 }
 
+/* The message for a field that is not a number, with its value cut to
+ * VALUE_SHOWN_MAX bytes. */
+static void
+report_number(const struct tsv *t, const char *name, unsigned long line,
+              size_t i, const struct tsv_field *f, enum num_status status,
+              struct out *to)
+{
+	int shown = f->n > VALUE_SHOWN_MAX ? VALUE_SHOWN_MAX : (int)f->n;
+
+	if (f->n == 0)
+		report_to(t, name, line, (long)i, to, "%s",
+		          num_status_text(status));
+	else
+		report_to(t, name, line, (long)i, to, "%s '%.*s'%s",
+		          num_status_text(status), shown, f->p,
+		          f->n > VALUE_SHOWN_MAX ? "..." : "");
+}
+
 enum num_status
 tsv_number(struct tsv *t, size_t i, double *out, int missing_ok)
 {
 	const struct tsv_field *f = &t->field[i];
 	enum num_status status = num_parse(f->p, f->n, out);
-	int shown = f->n > VALUE_SHOWN_MAX ? VALUE_SHOWN_MAX : (int)f->n;
 
 	if (status == NUM_OK || (status == NUM_MISSING && missing_ok))
 		return status;
-	if (f->n == 0)
-		tsv_warn(t, (long)i, "%s", num_status_text(status));
-	else
-		tsv_warn(t, (long)i, "%s '%.*s'%s", num_status_text(status),
-		         shown, f->p, f->n > VALUE_SHOWN_MAX ? "..." : "");
+	report_number(t, t->name, t->line, i, f, status, NULL);
+	t->failed = 1;
 	return status;
+}
+
+/* The features of a split record; messages go to `to` (NULL: stderr). */
+static long
+parse_features(const struct tsv *t, const struct tsv_field *field,
+               size_t nfield, const char *name, unsigned long line,
+               const size_t *cols, size_t n, double *x, struct out *to)
+{
+	long missing = 0;
+	size_t i;
+
+	if (nfield != t->ncolumn) {
+		report_to(t, name, line, -1, to, "expected %zu fields, found %zu",
+		          t->ncolumn, nfield);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		const struct tsv_field *f = &field[cols[i]];
+		enum num_status status = num_parse(f->p, f->n, &x[i]);
+
+		if (status == NUM_MISSING) {
+			x[i] = NAN;
+			missing++;
+		} else if (status != NUM_OK) {
+			report_number(t, name, line, cols[i], f, status, to);
+			return -1;
+		}
+	}
+	return missing;
 }
 
 long
 tsv_features(struct tsv *t, const size_t *cols, size_t n, double *x)
 {
-	long missing = 0;
-	size_t i;
+	long missing = parse_features(t, t->field, t->nfield, t->name, t->line,
+	                              cols, n, x, NULL);
 
-	if (!tsv_check_width(t))
-		return -1;
-	for (i = 0; i < n; i++) {
-		switch (tsv_number(t, cols[i], &x[i], 1)) {
-		case NUM_OK:
-			break;
-		case NUM_MISSING:
-			x[i] = NAN;
-			missing++;
-			break;
-		default:
-			return -1;
-		}
-	}
+	if (missing < 0)
+		t->failed = 1;
 	return missing;
+}
+
+long
+tsv_row_features(const struct tsv *t, struct tsv_row *r, const size_t *cols,
+                 size_t n, double *x, struct out *errors)
+{
+	r->nfield = split_into(r->text, r->len, t->delim, &r->field,
+	                       &r->field_cap);
+	return parse_features(t, r->field, r->nfield, r->name, r->line, cols,
+	                      n, x, errors);
 }

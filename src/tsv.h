@@ -58,6 +58,9 @@ void tsv_open(struct tsv *t, char **paths, int npaths, char delim);
 int tsv_read_header(struct tsv *t);
 /* The next record, split into fields; 0 at the end of the last input. */
 int tsv_next(struct tsv *t);
+/* The same, left whole (nfield 0): for a reader that hands records to
+ * other threads to split and parse with tsv_row_features. */
+int tsv_next_unsplit(struct tsv *t);
 void tsv_close(struct tsv *t);
 /* 1 when the next line is already buffered, so tsv_next will not wait. */
 int tsv_line_ready(const struct tsv *t);
@@ -85,5 +88,25 @@ enum num_status tsv_number(struct tsv *t, size_t i, double *out,
  * missing value as NaN.  Returns how many were missing, or -1 after
  * reporting the first bad field (or a wrong field count). */
 long tsv_features(struct tsv *t, const size_t *cols, size_t n, double *x);
+
+/* A record parsed away from the reader, on another thread: its text, the
+ * place it came from, and room for its fields. */
+struct tsv_row {
+	const char *text;
+	size_t len;
+	const char *name;
+	unsigned long line;
+	struct tsv_field *field;
+	size_t nfield, field_cap;
+};
+
+struct out;
+
+/* tsv_features for a row: it is split here (r->nfield is set), and the
+ * messages are appended to errors, in the same words, instead of being
+ * printed; the reader t is only read (delimiter, column names). */
+long tsv_row_features(const struct tsv *t, struct tsv_row *r,
+                      const size_t *cols, size_t n, double *x,
+                      struct out *errors);
 
 #endif

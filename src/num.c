@@ -249,12 +249,77 @@ num_status_text(enum num_status status)
 	return "invalid number";
 }
 
+/* Whether the decimal d[0..n) x 10^(exp10 - n + 1) reads back as x. */
+static int
+reads_back(const char *d, int n, int exp10, double x)
+{
+	char text[40];
+	double y;
+	int len = snprintf(text, sizeof text, "%.*se%d", n, d, exp10 - n + 1);
+
+	return num_parse(text, (size_t)len, &y) == NUM_OK && y == x;
+}
+
+/* The shortest digits that read back as x (> 0, finite), rounded to
+ * nearest, and their decimal exponent.  x is printed once with 17 digits;
+ * a shorter candidate is that string rounded once, which is x correctly
+ * rounded unless the dropped digits are exactly 5000...: then printf
+ * rounds x itself.  Fewer digits read back only if more do, so the search
+ * stops at the first failure. */
+static int
+shortest_digits(double x, char *digits, int *exp10)
+{
+	char sci[40], full[17], best[20], cand[20];
+	int n, e, e17, best_n, i;
+
+	snprintf(sci, sizeof sci, "%.16e", x);
+	full[0] = sci[0];
+	memcpy(full + 1, sci + 2, 16);
+	memcpy(best, full, 17);
+	best_n = 17;
+	e = e17 = atoi(sci + 19);
+	for (n = 16; n >= 1; n--) {
+		int ce = e17, tie = full[n] == '5';
+
+		for (i = n + 1; i < 17 && tie; i++)
+			tie = full[i] == '0';
+		if (tie) {
+			snprintf(sci, sizeof sci, "%.*e", n - 1, x);
+			cand[0] = sci[0];
+			memcpy(cand + 1, sci + 2, (size_t)n - 1);
+			ce = atoi(strchr(sci, 'e') + 1);
+		} else {
+			memcpy(cand, full, (size_t)n);
+			if (full[n] >= '5') {
+				for (i = n - 1; i >= 0 && cand[i] == '9'; i--)
+					cand[i] = '0';
+				if (i >= 0) {
+					cand[i]++;
+				} else {
+					cand[0] = '1';
+					ce++;
+				}
+			}
+		}
+		if (!reads_back(cand, n, ce, x))
+			break;
+		memcpy(best, cand, (size_t)n);
+		best_n = n;
+		e = ce;
+	}
+	while (best_n > 1 && best[best_n - 1] == '0')
+		best_n--;
+	memcpy(digits, best, (size_t)best_n);
+	*exp10 = e;
+	return best_n;
+}
+
 size_t
 num_format_shortest(char *buf, double x)
 {
-	char sci[40], digits[20];
-	int precision, exp10, ndigits = 0, i;
-	char *p = buf, *s;
+	char digits[20];
+	int exp10, ndigits, i;
+	char *p = buf;
 
 	if (isnan(x))
 		return (size_t)sprintf(buf, "nan");
@@ -267,21 +332,7 @@ num_format_shortest(char *buf, double x)
 		strcpy(p, "0.0");
 		return (size_t)(p - buf) + 3;
 	}
-	/* Fewer digits round-trip only if more do, so step down from 17
-	 * until a precision no longer reads back exactly. */
-	snprintf(sci, sizeof sci, "%.16e", x);
-	for (precision = 16; precision > 0; precision--) {
-		char shorter[40];
-
-		snprintf(shorter, sizeof shorter, "%.*e", precision - 1, x);
-		if (strtod(shorter, NULL) != x)
-			break;
-		memcpy(sci, shorter, sizeof sci);
-	}
-	for (s = sci; *s != 'e'; s++)
-		if (is_digit(*s))
-			digits[ndigits++] = *s;
-	exp10 = atoi(s + 1);
+	ndigits = shortest_digits(x, digits, &exp10);
 	while (ndigits > 1 && digits[ndigits - 1] == '0')
 		ndigits--;
 

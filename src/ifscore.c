@@ -239,7 +239,7 @@ write_json_row(struct out *o, const struct tsv *t, const char *score,
  * chunk ends early whenever the input has no further line ready, and
  * before waiting for more input every chunk in flight is written and
  * flushed, so a live stream is scored the moment each line arrives. */
-enum { CHUNK_ROWS = 1024 };
+enum { CHUNK_ROWS = 4096 };
 
 struct chunk {
 	size_t n;
@@ -417,8 +417,10 @@ pipeline_write(struct pipeline *p, int wait)
 		if (!c->ready) {
 			if (!wait)
 				break;
-			if (p->taken < p->submitted) {
-				/* Rather than wait, score a chunk here. */
+			if (p->nworker == 0 && p->taken < p->submitted) {
+				/* Without workers the chunk is scored here.  With
+				 * them the main thread only waits: a chunk it took
+				 * would leave them idle, the ring unfilled. */
 				struct chunk *mine = &p->ring[p->taken++ % p->nring];
 
 				pthread_mutex_unlock(&p->lock);

@@ -591,14 +591,14 @@ flat_path_sums(const struct flat *fl, size_t ntree, size_t d,
 		const struct flat_node *node = fl->node + t * fl->ninternal;
 		const double *leaf = fl->leaf + t * nleaf - fl->ninternal;
 
-		for (r = 0; r + 8 <= n; r += 8) {
+		for (r = 0; r + 16 <= n; r += 16) {
 			const double *x = rows + r * d;
-			size_t i[8] = { 0 }, k;
+			size_t i[16] = { 0 }, k;
 
 			for (level = 0; level < depth; level++)
-				for (k = 0; k < 8; k++)
+				for (k = 0; k < 16; k++)
 					FLAT_STEP(i[k], x + k * d);
-			for (k = 0; k < 8; k++)
+			for (k = 0; k < 16; k++)
 				sums[r + k] += leaf[i[k]];
 		}
 		for (; r < n; r++) {

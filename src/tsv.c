@@ -135,7 +135,7 @@ open_next(struct tsv *t)
 	while (t->next_path < t->npaths) {
 		t->name = t->paths[t->next_path++];
 		t->line = 0;
-		t->pos = t->len = 0;
+		t->pos = t->len = t->line_end_known = 0;
 		t->eof = t->read_error = 0;
 		if (strcmp(t->name, "-") == 0) {
 			t->fd = STDIN_FILENO;
@@ -184,6 +184,7 @@ fill(struct tsv *t)
 		t->len -= t->pos;
 		t->pos = 0;
 	}
+	t->line_end_known = 0;
 	if (t->len == t->cap) {
 		t->cap *= 2;
 		t->buf = xrealloc(t->buf, t->cap);
@@ -380,10 +381,22 @@ tsv_next_unsplit(struct tsv *t)
 }
 
 int
-tsv_line_ready(const struct tsv *t)
+tsv_line_ready(struct tsv *t)
 {
-	return t->fd >= 0 &&
-	       memchr(t->buf + t->pos, '\n', t->len - t->pos) != NULL;
+	size_t i;
+
+	if (t->fd < 0)
+		return 0;
+	if (t->pos < t->line_end_known)
+		return 1;
+	/* From the end: the last newline buffered answers every call until
+	 * the reader passes it, so each byte is looked at about once. */
+	for (i = t->len; i > t->pos; i--)
+		if (t->buf[i - 1] == '\n') {
+			t->line_end_known = i;
+			return 1;
+		}
+	return 0;
 }
 
 long

@@ -34,6 +34,7 @@ struct tsv {
 
 	char *buf;
 	size_t cap, pos, len;
+	size_t line_end_known;    /* just past the last newline seen in buf */
 
 	const char *record;       /* the current line, without its newline */
 	size_t record_len;
@@ -63,7 +64,7 @@ int tsv_next(struct tsv *t);
 int tsv_next_unsplit(struct tsv *t);
 void tsv_close(struct tsv *t);
 /* 1 when the next line is already buffered, so tsv_next will not wait. */
-int tsv_line_ready(const struct tsv *t);
+int tsv_line_ready(struct tsv *t);
 
 /* The index of the column called name, or -1. */
 long tsv_column(const struct tsv *t, const char *name);

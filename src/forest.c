@@ -177,7 +177,9 @@ draw_plane(struct grower *g, uint32_t id, size_t ncand,
 		g->candidates[j] = g->candidates[k];
 		g->candidates[k] = f;
 		term[k].feature = (uint32_t)f;
-		term[k].normal = rng_normal(g->rng);
+		/* Scaled by the range: a random direction in the node's box
+		 * made a unit cube, whatever the units of the features. */
+		term[k].normal = rng_normal(g->rng) / (g->hi[f] - g->lo[f]);
 		term[k].point = g->lo[f] + rng_uniform(g->rng) *
 		                (g->hi[f] - g->lo[f]);
 	}

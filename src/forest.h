@@ -10,8 +10,10 @@
  *
  * Extended (Hariri, Carrasco Kind and Brunner, 2018): with extension
  * level L > 0 a node splits by a random hyperplane through L + 1 of the
- * features not constant there: normal components from N(0, 1), a point
- * drawn uniformly in the node's bounding box, left when (x - p).n <= 0.
+ * features not constant there: normal components from N(0, 1) divided by
+ * each feature's range in the node (so the forest, like the standard one,
+ * does not depend on the features' units), a point drawn uniformly in the
+ * node's bounding box, left when (x - p).n <= 0.
  *
  * Missing values (NaN) are never compared.  Training leaves them out of a
  * node's ranges, and at a split on a feature a row lacks, the row follows

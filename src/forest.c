@@ -1,16 +1,12 @@
 #include "forest.h"
+#include "parallel.h"
 #include "rng.h"
 #include "sample.h"
 #include "util.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-struct flat;
-static void flat_free(struct flat *fl);
 
 /* Euler-Mascheroni constant, as in scikit-learn's _average_path_length. */
 #define EULER_GAMMA 0.5772156649015329
@@ -23,14 +19,6 @@ forest_c(double n)
 	if (n <= 2)
 		return n - 1; /* c(2) = 1; a weighted leaf between 1 and 2 rows */
 	return 2.0 * (log(n - 1.0) + EULER_GAMMA) - 2.0 * (n - 1.0) / n;
-}
-
-int
-default_threads(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
 /* --- Growing a tree --------------------------------------------------- */
@@ -97,41 +85,6 @@ nonconstant_features(struct grower *g, const struct item *items, size_t n)
 		if (g->lo[f] < g->hi[f])
 			g->candidates[count++] = f;
 	return count;
-}
-
-/* Which way a row goes: -1 left, 1 right, 0 both.  A hyperplane is
- * judged on the features the row has, as if each missing one sat on the
- * plane's point; only a row with none of them follows both branches. */
-static int
-plane_side(const struct term *term, uint32_t nterm, const double *x)
-{
-	double v = 0;
-	uint32_t k, known = 0;
-
-	for (k = 0; k < nterm; k++) {
-		double xk = x[term[k].feature];
-
-		if (xk == xk) {
-			v += (xk - term[k].point) * term[k].normal;
-			known++;
-		}
-	}
-	if (known == 0)
-		return 0;
-	return v <= 0 ? -1 : 1;
-}
-
-static int
-node_side(const struct tree *t, const struct node *n, const double *x)
-{
-	double v;
-
-	if (n->feature == NODE_PLANE)
-		return plane_side(t->term + n->term, n->nterm, x);
-	v = x[n->feature];
-	if (v != v)
-		return 0;
-	return v <= n->split ? -1 : 1;
 }
 
 /* Draw a feature split as scikit-learn does. */
@@ -374,55 +327,6 @@ tree_finish(struct tree *t)
 	free(depth);
 }
 
-/* --- Running work over threads ----------------------------------------- */
-
-struct job {
-	void (*work)(void *ctx, size_t item);
-	void *ctx;
-	size_t nitem;
-	size_t next;
-	pthread_mutex_t lock;
-};
-
-static void *
-job_worker(void *arg)
-{
-	struct job *j = arg;
-
-	for (;;) {
-		size_t item;
-
-		pthread_mutex_lock(&j->lock);
-		item = j->next++;
-		pthread_mutex_unlock(&j->lock);
-		if (item >= j->nitem)
-			return NULL;
-		j->work(j->ctx, item);
-	}
-}
-
-/* Call work(ctx, i) for every i < nitem on up to threads workers.  Items
- * must be independent; the results do not depend on the thread count. */
-static void
-run_parallel(void (*work)(void *, size_t), void *ctx, size_t nitem,
-             int threads)
-{
-	struct job j = { work, ctx, nitem, 0, PTHREAD_MUTEX_INITIALIZER };
-	pthread_t tid[64];
-	int i, started = 0;
-
-	if (threads > 64)
-		threads = 64;
-	if ((size_t)threads > nitem)
-		threads = (int)nitem;
-	for (i = 1; i < threads; i++)
-		if (pthread_create(&tid[started], NULL, job_worker, &j) == 0)
-			started++;
-	job_worker(&j);
-	for (i = 0; i < started; i++)
-		pthread_join(tid[i], NULL);
-}
-
 struct grow_ctx {
 	struct forest *f;
 	struct sampler *s;
@@ -447,7 +351,7 @@ forest_grow(struct forest *f, struct sampler *s, int threads)
 	f->sample_size = sampler_psi(s);
 	f->c_psi = forest_c((double)f->sample_size);
 	f->tree = xcalloc(f->ntree, sizeof *f->tree);
-	run_parallel(grow_one, &c, f->ntree, threads);
+	parallel_for(grow_one, &c, f->ntree, threads);
 	forest_prepare(f);
 }
 
@@ -465,270 +369,4 @@ forest_free(struct forest *f)
 	f->flat = NULL;
 	f->tree = NULL;
 	f->ntree = 0;
-}
-
-/* --- The flat layout for block scoring --------------------------------- */
-
-/* Deeper forests (a sample size over 2^16) keep the general walk: the
- * padded layout would grow as 2^depth. */
-enum { FLAT_DEPTH_MAX = 16, FLAT_BLOCK = 256 };
-
-struct flat_node {
-	double split;        /* a value <= split goes left */
-	uint64_t feature;    /* a full word: the node is one 16-byte load */
-};
-
-struct flat {
-	unsigned depth;      /* levels of internal nodes */
-	size_t ninternal;    /* 2^depth - 1 per tree */
-	struct flat_node *node; /* [tree][ninternal], breadth first */
-	double *leaf;        /* [tree][2^depth]: path lengths */
-};
-
-static void
-flat_free(struct flat *fl)
-{
-	if (fl == NULL)
-		return;
-	free(fl->node);
-	free(fl->leaf);
-	free(fl);
-}
-
-static unsigned
-tree_depth(const struct tree *t, uint32_t id)
-{
-	const struct node *n = &t->node[id];
-	unsigned l, r;
-
-	if (n->feature == NODE_LEAF)
-		return 0;
-	l = tree_depth(t, n->left);
-	r = tree_depth(t, n->right);
-	return 1 + (l > r ? l : r);
-}
-
-static void
-flat_fill(struct flat *fl, size_t tree_index, const struct tree *t,
-          uint32_t id, size_t heap, unsigned depth)
-{
-	const struct node *n = &t->node[id];
-	struct flat_node *node = fl->node + tree_index * fl->ninternal;
-
-	if (n->feature >= 0) {
-		node[heap].feature = (uint64_t)n->feature;
-		node[heap].split = n->split;
-		flat_fill(fl, tree_index, t, n->left, 2 * heap + 1, depth + 1);
-		flat_fill(fl, tree_index, t, n->right, 2 * heap + 2, depth + 1);
-		return;
-	}
-	/* A leaf above the bottom: nodes that send every value left. */
-	for (; depth < fl->depth; depth++)
-		heap = 2 * heap + 1;
-	fl->leaf[tree_index * (fl->ninternal + 1) + heap - fl->ninternal] =
-	    n->path;
-}
-
-void
-forest_prepare(struct forest *f)
-{
-	struct flat *fl;
-	unsigned depth = 0;
-	size_t t, i, nleaf;
-
-	flat_free(f->flat);
-	f->flat = NULL;
-	for (t = 0; t < f->ntree; t++) {
-		unsigned d = tree_depth(&f->tree[t], 0);
-
-		if (d > depth)
-			depth = d;
-	}
-	/* Hyperplanes keep the general walk. */
-	if (depth > FLAT_DEPTH_MAX || f->extension > 0)
-		return;
-	fl = xcalloc(1, sizeof *fl);
-	fl->depth = depth;
-	nleaf = (size_t)1 << depth;
-	fl->ninternal = nleaf - 1;
-	fl->node = xreallocarray(NULL, f->ntree * fl->ninternal,
-	                         sizeof *fl->node);
-	for (i = 0; i < f->ntree * fl->ninternal; i++) {
-		fl->node[i].feature = 0;
-		fl->node[i].split = INFINITY; /* padding: always left */
-	}
-	fl->leaf = xcalloc(f->ntree * nleaf, sizeof *fl->leaf);
-	for (t = 0; t < f->ntree; t++)
-		flat_fill(fl, t, &f->tree[t], 0, 0, 0);
-	f->flat = fl;
-}
-
-static int
-has_missing(const double *x, size_t d)
-{
-	size_t i;
-
-	for (i = 0; i < d; i++)
-		if (x[i] != x[i])
-			return 1;
-	return 0;
-}
-
-/* One step down a flat tree: the branch is arithmetic, not a jump. */
-#define FLAT_STEP(i, x) \
-	((i) = 2 * (i) + 1 + ((x)[node[i].feature] > node[i].split))
-
-/* Path-length sums of up to FLAT_BLOCK complete rows, tree by tree, eight
- * rows at a time so their independent walks overlap in the pipeline. */
-static void
-flat_path_sums(const struct flat *fl, size_t ntree, size_t d,
-               const double *rows, size_t n, double *sums)
-{
-	size_t t, r, nleaf = fl->ninternal + 1;
-	unsigned level, depth = fl->depth;
-
-	for (r = 0; r < n; r++)
-		sums[r] = 0;
-	for (t = 0; t < ntree; t++) {
-		const struct flat_node *node = fl->node + t * fl->ninternal;
-		const double *leaf = fl->leaf + t * nleaf - fl->ninternal;
-
-		for (r = 0; r + 16 <= n; r += 16) {
-			const double *x = rows + r * d;
-			size_t i[16] = { 0 }, k;
-
-			for (level = 0; level < depth; level++)
-				for (k = 0; k < 16; k++)
-					FLAT_STEP(i[k], x + k * d);
-			for (k = 0; k < 16; k++)
-				sums[r + k] += leaf[i[k]];
-		}
-		for (; r < n; r++) {
-			const double *x = rows + r * d;
-			size_t i = 0;
-
-			for (level = 0; level < depth; level++)
-				FLAT_STEP(i, x);
-			sums[r] += leaf[i];
-		}
-	}
-}
-
-void
-forest_score_block(const struct forest *f, const double *rows, size_t n,
-                   double *scores)
-{
-	size_t d = f->nfeature, start, r;
-
-	if (f->flat == NULL) {
-		for (r = 0; r < n; r++)
-			scores[r] = forest_score(f, rows + r * d);
-		return;
-	}
-	for (start = 0; start < n; start += FLAT_BLOCK) {
-		size_t m = n - start < FLAT_BLOCK ? n - start : FLAT_BLOCK;
-		const double *block = rows + start * d;
-		double sums[FLAT_BLOCK];
-
-		flat_path_sums(f->flat, f->ntree, d, block, m, sums);
-		for (r = 0; r < m; r++) {
-			const double *x = block + r * d;
-
-			/* A row with a missing value needs the weighted walk. */
-			scores[start + r] = has_missing(x, d) ?
-			    forest_score(f, x) : forest_score_of(f, sums[r]);
-		}
-	}
-}
-
-/* --- Scoring ---------------------------------------------------------- */
-
-/* The general walk: a missing value follows both branches, weighted by
- * the share of training rows that went each way. */
-static double
-path_weighted(const struct tree *t, uint32_t id, const double *x)
-{
-	const struct node *n = &t->node[id];
-	double wl, wr;
-
-	switch (n->feature == NODE_LEAF ? 2 : node_side(t, n, x)) {
-	case 2:
-		return n->path;
-	case -1:
-		return path_weighted(t, n->left, x);
-	case 1:
-		return path_weighted(t, n->right, x);
-	}
-	wl = t->node[n->left].size;
-	wr = t->node[n->right].size;
-	return (wl * path_weighted(t, n->left, x) +
-	        wr * path_weighted(t, n->right, x)) / (wl + wr);
-}
-
-static double
-tree_path(const struct tree *t, const double *x)
-{
-	const struct node *node = t->node, *n = node;
-
-	while (n->feature >= 0) {
-		double v = x[n->feature];
-
-		if (v != v)
-			return path_weighted(t, (uint32_t)(n - node), x);
-		n = &node[v <= n->split ? n->left : n->right];
-	}
-	if (n->feature == NODE_PLANE)
-		return path_weighted(t, (uint32_t)(n - node), x);
-	return n->path;
-}
-
-double
-forest_path_sum(const struct forest *f, const double *x)
-{
-	double sum = 0;
-	size_t t;
-
-	for (t = 0; t < f->ntree; t++)
-		sum += tree_path(&f->tree[t], x);
-	return sum;
-}
-
-double
-forest_score_of(const struct forest *f, double path_sum)
-{
-	/* scikit-learn: 2 ** (-depths / (n_estimators * c(max_samples))) */
-	if (f->c_psi <= 0)
-		return 1.0; /* a forest of one-row trees isolates nothing */
-	return pow(2.0, -path_sum / ((double)f->ntree * f->c_psi));
-}
-
-struct score_ctx {
-	const struct forest *f;
-	const double *rows;
-	double *scores;
-	size_t n;
-};
-
-enum { SCORE_BLOCK = 4096 };
-
-static void
-score_block(void *arg, size_t block)
-{
-	struct score_ctx *c = arg;
-	size_t i = block * SCORE_BLOCK, end = i + SCORE_BLOCK;
-
-	if (end > c->n)
-		end = c->n;
-	forest_score_block(c->f, c->rows + i * c->f->nfeature, end - i,
-	                   c->scores + i);
-}
-
-void
-forest_score_rows(const struct forest *f, const double *rows, size_t n,
-                  double *scores, int threads)
-{
-	struct score_ctx c = { f, rows, scores, n };
-
-	run_parallel(score_block, &c, (n + SCORE_BLOCK - 1) / SCORE_BLOCK,
-	             threads);
 }

@@ -71,6 +71,7 @@ unsigned forest_height_limit(size_t psi);
 size_t forest_max_nodes(size_t psi);
 
 struct sampler;
+struct flat;
 
 /* Grow the forest from the samples, with f->extension already set. */
 void forest_grow(struct forest *f, struct sampler *s, int threads);
@@ -78,6 +79,44 @@ void forest_free(struct forest *f);
 
 /* Fill in every leaf's path length from the tree's shape and sizes. */
 void tree_finish(struct tree *t);
+
+/* Which way a row goes: -1 left, 1 right, 0 both.  A hyperplane is
+ * judged on the features the row has, as if each missing one sat on the
+ * plane's point; only a row with none of them follows both branches. */
+static inline int
+plane_side(const struct term *term, uint32_t nterm, const double *x)
+{
+	double v = 0;
+	uint32_t k, known = 0;
+
+	for (k = 0; k < nterm; k++) {
+		double xk = x[term[k].feature];
+
+		if (xk == xk) {
+			v += (xk - term[k].point) * term[k].normal;
+			known++;
+		}
+	}
+	if (known == 0)
+		return 0;
+	return v <= 0 ? -1 : 1;
+}
+
+static inline int
+node_side(const struct tree *t, const struct node *n, const double *x)
+{
+	double v;
+
+	if (n->feature == NODE_PLANE)
+		return plane_side(t->term + n->term, n->nterm, x);
+	v = x[n->feature];
+	if (v != v)
+		return 0;
+	return v <= n->split ? -1 : 1;
+}
+
+/* Release the scoring layout (forest_free does it too). */
+void flat_free(struct flat *fl);
 
 /* Build the layout the block scorer walks: every tree as a perfect binary
  * tree in breadth-first arrays, a leaf above the bottom padded with nodes
@@ -113,7 +152,5 @@ forest_is_anomaly(double score, double threshold)
 void forest_score_rows(const struct forest *f, const double *rows, size_t n,
                        double *scores, int threads);
 
-/* The number of workers to use when the user did not say: online CPUs. */
-int default_threads(void);
 
 #endif

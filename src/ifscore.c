@@ -1,6 +1,7 @@
 /* ifscore: score a TSV stream line by line against an Isolation Forest. */
 #include "forest.h"
 #include "model.h"
+#include "parallel.h"
 #include "num.h"
 #include "out.h"
 #include "tsv.h"

@@ -3,6 +3,7 @@
 #include "forest.h"
 #include "metrics.h"
 #include "model.h"
+#include "parallel.h"
 #include "sample.h"
 #include "tsv.h"
 #include "util.h"
@@ -11,6 +12,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,13 +228,22 @@ remove_temp(void)
 		unlink(temp_path);
 }
 
+/* Remove the temporary file, then die of the signal as if uncaught.  The
+ * signal is blocked while its handler runs: unblock it so that raise()
+ * delivers it now, not on a return that must never happen. */
 static void
 on_fatal_signal(int sig)
 {
+	sigset_t set;
+
 	if (temp_path)
 		unlink(temp_path);
 	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	raise(sig);
+	_exit(128 + sig);
 }
 
 /* Write to a temporary file beside path, then rename it into place: the

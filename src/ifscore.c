@@ -235,11 +235,12 @@ write_json_row(struct out *o, const struct tsv *t, const char *score,
 /* --- Scoring ---------------------------------------------------------- */
 
 /* Rows are scored in chunks, a tree at a time over the whole chunk.  The
- * main thread reads and parses; with -j N, N workers score and format
- * chunks while it goes on, and it writes them back in input order.  A
- * chunk ends early whenever the input has no further line ready, and
- * before waiting for more input every chunk in flight is written and
- * flushed, so a live stream is scored the moment each line arrives. */
+ * main thread reads lines into chunks; with -j N, N workers parse, score
+ * and format them while it goes on, and it writes them back in input
+ * order, messages included.  A chunk ends early whenever the input has no
+ * further line ready, and before waiting for more input every chunk in
+ * flight is written and flushed, so a live stream is scored the moment
+ * each line arrives. */
 enum { CHUNK_ROWS = 4096 };
 
 struct chunk {

@@ -168,10 +168,10 @@ old_model() {
 # model.if, and stop it (SIGSTOP) once its temporary file has data in it;
 # sets $pid and $temp.  Fails if iftrain ended before it could be stopped.
 stop_mid_write() {
-	# Background jobs of a non-interactive shell ignore SIGINT; env puts
-	# back what a foreground Ctrl-C would meet (or ignores, with
-	# --ignore-signal).
-	env ${1:-"--default-signal=INT"} iftrain -t "$(big_trees)" -o model.if "$SHIPPED" \
+	# Background jobs of a non-interactive shell ignore SIGINT, and a
+	# suite run under nohup ignores SIGHUP; env puts back the defaults the
+	# signals would meet in a terminal (or ignores, with --ignore-signal).
+	env ${1:-"--default-signal=HUP,INT,TERM"} iftrain -t "$(big_trees)" -o model.if "$SHIPPED" \
 	    >iftrain.out 2>iftrain.err &
 	pid=$!
 	temp=

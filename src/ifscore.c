@@ -26,25 +26,19 @@ static const char usage_text[] =
     "               [FILE ...]\n"
     "       ifscore -m MODEL --print-model\n";
 
-static void
-help(void)
-{
-	fputs(usage_text, stdout);
-	fputs("\nScore each TSV row of FILEs (or standard input) with an Isolation Forest\n"
-	      "model; append the columns 'score' and 'status' (normal or anomaly).\n\n"
-	      "  -m, --model FILE       the model, as written by iftrain\n"
-	      "  -T, --threshold X      flag scores above X (0..1) [the model's]\n"
-	      "  -d, --delimiter CHAR   field delimiter [tab]\n"
-	      "  -j, --jobs N           scoring threads [online CPUs]\n"
-	      "  -u, --unbuffered       flush after every line\n"
-	      "      --json             write JSON Lines instead of TSV\n"
-	      "      --strict           stop at the first bad row\n"
-	      "      --print-model      check the model, write it out as read, exit\n"
-	      "  -h, --help             print this help and exit\n"
-	      "  -V, --version          print the version and exit\n", stdout);
-	close_stdout();
-	exit(0);
-}
+static const char help_text[] =
+    "\nScore each TSV row of FILEs (or standard input) with an Isolation Forest\n"
+    "model; append the columns 'score' and 'status' (normal or anomaly).\n\n"
+    "  -m, --model FILE       the model, as written by iftrain\n"
+    "  -T, --threshold X      flag scores above X (0..1) [the model's]\n"
+    "  -d, --delimiter CHAR   field delimiter [tab]\n"
+    "  -j, --jobs N           scoring threads [online CPUs]\n"
+    "  -u, --unbuffered       flush after every line\n"
+    "      --json             write JSON Lines instead of TSV\n"
+    "      --strict           stop at the first bad row\n"
+    "      --print-model      check the model, write it out as read, exit\n"
+    "  -h, --help             print this help and exit\n"
+    "  -V, --version          print the version and exit\n";
 
 enum { OPT_JSON = 256, OPT_STRICT, OPT_PRINT_MODEL };
 
@@ -99,7 +93,7 @@ parse_options(struct options *o, int *argc, char ***argv)
 			o->print_model = 1;
 			break;
 		case 'h':
-			help();
+			help_exit(usage_text, help_text);
 			break;
 		case 'V':
 			version_exit();

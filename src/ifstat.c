@@ -111,35 +111,29 @@ struct run {
 	int header_done;
 };
 
-static void
-usage(void)
-{
-	fputs(USAGE, stdout);
-	fputs("\n"
-	      "Summarise scored rows (ifscore output): counts, anomaly rate, "
-	      "score\n"
-	      "distribution, per-column means, and label metrics.\n"
-	      "\n"
-	      "  -d, --delimiter=CHAR   fields are separated by CHAR "
-	      "(default tab)\n"
-	      "  -e, --every=N          a summary of every N rows as they "
-	      "arrive\n"
-	      "  -g, --group-by=COLUMN  one summary per value of COLUMN\n"
-	      "  -T, --threshold=X      mark X as the threshold in the "
-	      "histogram\n"
-	      "      --histogram        draw a histogram of the scores after "
-	      "the report\n"
-	      "      --json             one JSON object per summary\n"
-	      "  -w, --wide             one row per summary, metrics as "
-	      "columns\n"
-	      "      --max-rate=F       exit 1 when the anomaly rate exceeds F\n"
-	      "  -h, --help             print this help and exit\n"
-	      "  -V, --version          print the version and exit\n"
-	      "\n"
-	      "See ifstat(1) for the metric names and definitions.\n", stdout);
-	close_stdout();
-	exit(0);
-}
+static const char help_text[] =
+    "\n"
+    "Summarise scored rows (ifscore output): counts, anomaly rate, "
+    "score\n"
+    "distribution, per-column means, and label metrics.\n"
+    "\n"
+    "  -d, --delimiter=CHAR   fields are separated by CHAR "
+    "(default tab)\n"
+    "  -e, --every=N          a summary of every N rows as they "
+    "arrive\n"
+    "  -g, --group-by=COLUMN  one summary per value of COLUMN\n"
+    "  -T, --threshold=X      mark X as the threshold in the "
+    "histogram\n"
+    "      --histogram        draw a histogram of the scores after "
+    "the report\n"
+    "      --json             one JSON object per summary\n"
+    "  -w, --wide             one row per summary, metrics as "
+    "columns\n"
+    "      --max-rate=F       exit 1 when the anomaly rate exceeds F\n"
+    "  -h, --help             print this help and exit\n"
+    "  -V, --version          print the version and exit\n"
+    "\n"
+    "See ifstat(1) for the metric names and definitions.\n";
 
 static void
 parse_options(struct options *opt, int argc, char **argv)
@@ -200,7 +194,7 @@ parse_options(struct options *opt, int argc, char **argv)
 			opt->has_max_rate = 1;
 			break;
 		case 'h':
-			usage();
+			help_exit(USAGE, help_text);
 			break;
 		case 'V':
 			version_exit();

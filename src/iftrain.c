@@ -40,31 +40,25 @@ static const char usage_text[] =
     "usage: iftrain [-v] [-c auto|F] [-d CHAR] [-e LEVEL] [-f LIST] [-j N]\n"
     "               [-o FILE] [-s N] [-t N] [-x LIST] [--seed N] [FILE ...]\n";
 
-static void
-help(void)
-{
-	fputs(usage_text, stdout);
-	fputs("\nTrain an Isolation Forest on the TSV rows of FILEs (or standard input)\n"
-	      "and write the model.\n\n"
-	      "  -c, --contamination auto|F  share of anomalies, 0 < F <= 0.5; sets the\n"
-	      "                              threshold (auto: score 0.5) [auto]\n"
-	      "  -d, --delimiter CHAR        field delimiter [tab]\n"
-	      "  -e, --extension LEVEL       split by hyperplanes through LEVEL+1\n"
-	      "                              features (0 .. features-1) [0]\n"
-	      "  -f, --features LIST         feature columns, comma-separated\n"
-	      "                              [every numeric column but 'label']\n"
-	      "  -j, --jobs N                worker threads [online CPUs]\n"
-	      "  -o, --output FILE           write the model to FILE, atomically [stdout]\n"
-	      "  -s, --sample-size N         rows per tree [min(256, rows)]\n"
-	      "  -t, --trees N               number of trees [100]\n"
-	      "  -v, --verbose               print a training summary on stderr\n"
-	      "  -x, --exclude LIST          columns not to use as features\n"
-	      "      --seed N                random seed [42]\n"
-	      "  -h, --help                  print this help and exit\n"
-	      "  -V, --version               print the version and exit\n", stdout);
-	close_stdout();
-	exit(0);
-}
+static const char help_text[] =
+    "\nTrain an Isolation Forest on the TSV rows of FILEs (or standard input)\n"
+    "and write the model.\n\n"
+    "  -c, --contamination auto|F  share of anomalies, 0 < F <= 0.5; sets the\n"
+    "                              threshold (auto: score 0.5) [auto]\n"
+    "  -d, --delimiter CHAR        field delimiter [tab]\n"
+    "  -e, --extension LEVEL       split by hyperplanes through LEVEL+1\n"
+    "                              features (0 .. features-1) [0]\n"
+    "  -f, --features LIST         feature columns, comma-separated\n"
+    "                              [every numeric column but 'label']\n"
+    "  -j, --jobs N                worker threads [online CPUs]\n"
+    "  -o, --output FILE           write the model to FILE, atomically [stdout]\n"
+    "  -s, --sample-size N         rows per tree [min(256, rows)]\n"
+    "  -t, --trees N               number of trees [100]\n"
+    "  -v, --verbose               print a training summary on stderr\n"
+    "  -x, --exclude LIST          columns not to use as features\n"
+    "      --seed N                random seed [42]\n"
+    "  -h, --help                  print this help and exit\n"
+    "  -V, --version               print the version and exit\n";
 
 enum { OPT_SEED = 256 };
 
@@ -138,7 +132,7 @@ parse_options(struct options *o, int *argc, char ***argv)
 			                                INT64_MAX);
 			break;
 		case 'h':
-			help();
+			help_exit(usage_text, help_text);
 			break;
 		case 'V':
 			version_exit();

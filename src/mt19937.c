@@ -28,8 +28,8 @@ mt19937_seed(struct mt19937 *mt, uint32_t seed)
 		mt->key[i] = 1812433253U * (prev ^ (prev >> 30)) + (uint32_t)i;
 	}
 	mt->pos = MT19937_N;
-	mt->gauss = 0;
-	mt->has_gauss = 0;
+	mt->polar.spare = 0;
+	mt->polar.has_spare = 0;
 }
 
 static uint32_t
@@ -77,24 +77,16 @@ mt19937_double(struct mt19937 *mt)
 	return (a * 67108864.0 + b) / 9007199254740992.0;
 }
 
+static double
+uniform_of(void *mt)
+{
+	return mt19937_double(mt);
+}
+
 double
 mt19937_gauss(struct mt19937 *mt)
 {
-	double x1, x2, r2, f;
-
-	if (mt->has_gauss) {
-		mt->has_gauss = 0;
-		return mt->gauss;
-	}
-	do {
-		x1 = 2.0 * mt19937_double(mt) - 1.0;
-		x2 = 2.0 * mt19937_double(mt) - 1.0;
-		r2 = x1 * x1 + x2 * x2;
-	} while (r2 >= 1.0 || r2 == 0.0);
-	f = sqrt(-2.0 * log(r2) / r2);
-	mt->gauss = f * x1;
-	mt->has_gauss = 1;
-	return f * x2;
+	return polar_normal(&mt->polar, uniform_of, mt);
 }
 
 double

@@ -9,13 +9,14 @@
 
 #include <stdint.h>
 
+#include "rng.h"
+
 #define MT19937_N 624
 
 struct mt19937 {
 	uint32_t key[MT19937_N];
 	int pos;
-	double gauss;     /* the polar method's cached second value */
-	int has_gauss;
+	struct polar polar; /* numpy's gauss cache */
 };
 
 /* np.random.seed(seed) for an integer seed: Matsumoto and Nishimura's

@@ -37,8 +37,8 @@ rng_seed(struct rng *r, uint64_t seed, uint64_t stream)
 
 	for (i = 0; i < 4; i++)
 		r->s[i] = splitmix64(&x);
-	r->spare = 0;
-	r->has_spare = 0;
+	r->polar.spare = 0;
+	r->polar.has_spare = 0;
 }
 
 uint64_t
@@ -78,21 +78,33 @@ rng_below(struct rng *r, uint64_t n)
 }
 
 double
-rng_normal(struct rng *r)
+polar_normal(struct polar *p, double (*uniform)(void *source), void *source)
 {
-	double u, v, s, f;
+	double x1, x2, r2, f;
 
-	if (r->has_spare) {
-		r->has_spare = 0;
-		return r->spare;
+	if (p->has_spare) {
+		p->has_spare = 0;
+		return p->spare;
 	}
 	do {
-		u = 2 * rng_uniform(r) - 1;
-		v = 2 * rng_uniform(r) - 1;
-		s = u * u + v * v;
-	} while (s >= 1 || s == 0);
-	f = sqrt(-2 * log(s) / s);
-	r->spare = f * u;
-	r->has_spare = 1;
-	return f * v;
+		x1 = 2.0 * uniform(source) - 1.0;
+		x2 = 2.0 * uniform(source) - 1.0;
+		r2 = x1 * x1 + x2 * x2;
+	} while (r2 >= 1.0 || r2 == 0.0);
+	f = sqrt(-2.0 * log(r2) / r2);
+	p->spare = f * x1;
+	p->has_spare = 1;
+	return f * x2;
+}
+
+static double
+uniform_of(void *r)
+{
+	return rng_uniform(r);
+}
+
+double
+rng_normal(struct rng *r)
+{
+	return polar_normal(&r->polar, uniform_of, r);
 }

@@ -12,10 +12,15 @@
 
 #include <stdint.h>
 
+/* Marsaglia's polar method draws normals in pairs: the second is kept. */
+struct polar {
+	double spare;
+	int has_spare;
+};
+
 struct rng {
 	uint64_t s[4];
-	double spare;     /* the polar method's second normal */
-	int has_spare;
+	struct polar polar;
 };
 
 void rng_seed(struct rng *r, uint64_t seed, uint64_t stream);
@@ -27,5 +32,11 @@ double rng_uniform(struct rng *r);
 uint64_t rng_below(struct rng *r, uint64_t n);
 /* A standard normal N(0, 1) (Marsaglia's polar method). */
 double rng_normal(struct rng *r);
+
+/* A standard normal by the polar method from any source of uniforms in
+ * [0, 1), caching the second value of each pair in p: numpy's legacy
+ * gauss, and the generator above, both draw their normals this way. */
+double polar_normal(struct polar *p, double (*uniform)(void *source),
+                    void *source);
 
 #endif

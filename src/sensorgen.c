@@ -398,10 +398,7 @@ parse_option(int c, struct options *opt)
 		opt->delim = opt_delimiter(optarg);
 		break;
 	case OPT_HELP:
-		fputs(usage_text, stdout);
-		fputs(help_text, stdout);
-		close_stdout();
-		exit(0);
+		help_exit(usage_text, help_text);
 	case OPT_VERSION:
 		version_exit();
 	}

@@ -410,13 +410,24 @@ tsv_column(const struct tsv *t, const char *name)
 	return -1;
 }
 
+/* 1 when a record has a field for every column, else the message. */
+static int
+check_width(const struct tsv *t, size_t nfield, const char *name,
+            unsigned long line, struct out *to)
+{
+	if (nfield == t->ncolumn)
+		return 1;
+	report_to(t, name, line, -1, to, "expected %zu fields, found %zu",
+	          t->ncolumn, nfield);
+	return 0;
+}
+
 int
 tsv_check_width(struct tsv *t)
 {
-	if (t->nfield == t->ncolumn)
+	if (check_width(t, t->nfield, t->name, t->line, NULL))
 		return 1;
-	tsv_warn(t, -1, "expected %zu fields, found %zu", t->ncolumn,
-	         t->nfield);
+	t->failed = 1;
 	return 0;
 }
 
@@ -460,11 +471,8 @@ parse_features(const struct tsv *t, const struct tsv_field *field,
 	long missing = 0;
 	size_t i;
 
-	if (nfield != t->ncolumn) {
-		report_to(t, name, line, -1, to, "expected %zu fields, found %zu",
-		          t->ncolumn, nfield);
+	if (!check_width(t, nfield, name, line, to))
 		return -1;
-	}
 	for (i = 0; i < n; i++) {
 		const struct tsv_field *f = &field[cols[i]];
 		enum num_status status = num_parse(f->p, f->n, &x[i]);

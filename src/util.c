@@ -67,6 +67,15 @@ usage_error(const char *fmt, ...)
 }
 
 void
+help_exit(const char *usage, const char *help)
+{
+	fputs(usage, stdout);
+	fputs(help, stdout);
+	close_stdout();
+	exit(0);
+}
+
+void
 version_exit(void)
 {
 	printf("%s (iftools) %s\n"

@@ -22,6 +22,9 @@ _Noreturn void die(const char *fmt, ...);
 /* A bad command line: one error line, then the pointer to --help; exit 2. */
 _Noreturn void usage_error(const char *fmt, ...);
 
+/* --help: the usage lines and the help text on stdout, exit 0. */
+_Noreturn void help_exit(const char *usage, const char *help);
+
 /* --version: "prog (iftools) X.Y.Z" and a line on what it is, exit 0. */
 _Noreturn void version_exit(void);
 

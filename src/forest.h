@@ -118,10 +118,11 @@ node_side(const struct tree *t, const struct node *n, const double *x)
 /* Release the scoring layout (forest_free does it too). */
 void flat_free(struct flat *fl);
 
-/* Build the layout the block scorer walks: every tree as a perfect binary
- * tree in breadth-first arrays, a leaf above the bottom padded with nodes
- * that always go left, so a walk is a fixed number of branch-free steps.
- * Forests deeper than the layout allows keep the general walk. */
+/* Build the layout the block scorer walks (flat.h): every tree as a
+ * perfect binary tree of 32-bit nodes that compare ranks, so a walk is a
+ * fixed number of branch-free steps, and pick the walk for this processor
+ * (AVX-512 where it has it, unless IFTOOLS_SIMD=0).  Forests with
+ * hyperplanes or deeper than the layout allows keep the general walk. */
 void forest_prepare(struct forest *f);
 
 /* Score n rows (row-major, nfeature each) on this thread, a tree at a time

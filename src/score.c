@@ -1,6 +1,7 @@
 /* score.c: scoring rows with a forest: a fast branch-free walk over a
  * flat copy of each tree for complete rows, and the general walk, which
  * also handles missing values and hyperplanes. */
+#include "flat.h"
 #include "forest.h"
 #include "parallel.h"
 #include "util.h"
@@ -8,24 +9,9 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
-/* --- The flat layout for block scoring --------------------------------- */
-
-/* Deeper forests (a sample size over 2^16) keep the general walk: the
- * padded layout would grow as 2^depth. */
-enum { FLAT_DEPTH_MAX = 16, FLAT_BLOCK = 256 };
-
-struct flat_node {
-	double split;        /* a value <= split goes left */
-	uint64_t feature;    /* a full word: the node is one 16-byte load */
-};
-
-struct flat {
-	unsigned depth;      /* levels of internal nodes */
-	size_t ninternal;    /* 2^depth - 1 per tree */
-	struct flat_node *node; /* [tree][ninternal], breadth first */
-	double *leaf;        /* [tree][2^depth]: path lengths */
-};
+/* --- The flat layout for block scoring (flat.h) ------------------------ */
 
 void
 flat_free(struct flat *fl)
@@ -34,6 +20,8 @@ flat_free(struct flat *fl)
 		return;
 	free(fl->node);
 	free(fl->leaf);
+	free(fl->cut);
+	free(fl->cut_start);
 	free(fl);
 }
 
@@ -50,25 +38,153 @@ tree_depth(const struct tree *t, uint32_t id)
 	return 1 + (l > r ? l : r);
 }
 
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* How many of the m ascending values cut[] are below x: a binary search
+ * whose steps are arithmetic, not branches. */
+static uint32_t
+count_below(const double *cut, size_t m, double x)
+{
+	const double *base = cut;
+
+	if (m == 0)
+		return 0;
+	while (m > 1) {
+		size_t half = m / 2;
+
+		base += half * (base[half - 1] < x);
+		m -= half;
+	}
+	return (uint32_t)(base - cut) + (*base < x);
+}
+
+/* count_below for the values x[0], x[stride], ... x[(n-1) * stride], into
+ * out[0..n): eight searches side by side, as one search waits on each
+ * load before the next. */
+static void
+count_below_rows(const double *cut, size_t m, const double *x,
+                 size_t stride, size_t n, uint32_t *out)
+{
+	size_t r = 0, k;
+
+	for (; m > 1 && r + 8 <= n; r += 8) {
+		const double *base[8];
+		double v[8];
+		size_t len = m;
+
+		for (k = 0; k < 8; k++) {
+			base[k] = cut;
+			v[k] = x[(r + k) * stride];
+		}
+		while (len > 1) {
+			size_t half = len / 2;
+
+			/* A product, not a conditional: compilers turn the
+			 * latter into a branch, mispredicted half the time. */
+			for (k = 0; k < 8; k++)
+				base[k] += half * (base[k][half - 1] < v[k]);
+			len -= half;
+		}
+		for (k = 0; k < 8; k++)
+			out[r + k] = (uint32_t)(base[k] - cut) +
+			             (*base[k] < v[k]);
+	}
+	for (; r < n; r++)
+		out[r] = count_below(cut, m, x[r * stride]);
+}
+
+/* Every feature's cuts: its distinct split values, ascending.  Returns 0
+ * if some feature has too many for the rank field of a node word. */
+static int
+flat_cuts(struct flat *fl, const struct forest *f)
+{
+	size_t t, i, k, nf = f->nfeature, total = 0, *fill;
+	uint32_t rank_max = UINT32_MAX >> fl->fbits;
+
+	fl->cut_start = xcalloc(nf + 1, sizeof *fl->cut_start);
+	for (t = 0; t < f->ntree; t++)
+		for (i = 0; i < f->tree[t].nnode; i++)
+			if (f->tree[t].node[i].feature >= 0) {
+				fl->cut_start[f->tree[t].node[i].feature + 1]++;
+				total++;
+			}
+	for (k = 0; k < nf; k++)
+		fl->cut_start[k + 1] += fl->cut_start[k];
+	fl->cut = xreallocarray(NULL, total ? total : 1, sizeof *fl->cut);
+	fill = xreallocarray(NULL, nf, sizeof *fill);
+	memcpy(fill, fl->cut_start, nf * sizeof *fill);
+	for (t = 0; t < f->ntree; t++)
+		for (i = 0; i < f->tree[t].nnode; i++) {
+			const struct node *n = &f->tree[t].node[i];
+
+			if (n->feature >= 0)
+				fl->cut[fill[n->feature]++] = n->split;
+		}
+	free(fill);
+	/* Sort each feature's values and keep one of each, packed. */
+	total = 0;
+	for (k = 0; k < nf; k++) {
+		double *v = fl->cut + fl->cut_start[k];
+		size_t m = fl->cut_start[k + 1] - fl->cut_start[k], kept = 0;
+
+		qsort(v, m, sizeof *v, cmp_double);
+		for (i = 0; i < m; i++)
+			if (kept == 0 || v[i] != fl->cut[total + kept - 1])
+				fl->cut[total + kept++] = v[i];
+		fl->cut_start[k] = total;
+		total += kept;
+		/* The padding's rank, rank_max, must exceed every row's. */
+		if (kept >= rank_max)
+			return 0;
+	}
+	fl->cut_start[nf] = total;
+	return 1;
+}
+
 static void
 flat_fill(struct flat *fl, size_t tree_index, const struct tree *t,
           uint32_t id, size_t heap, unsigned depth)
 {
 	const struct node *n = &t->node[id];
-	struct flat_node *node = fl->node + tree_index * fl->ninternal;
+	uint32_t *node = fl->node + tree_index * fl->stride;
 
 	if (n->feature >= 0) {
-		node[heap].feature = (uint64_t)n->feature;
-		node[heap].split = n->split;
-		flat_fill(fl, tree_index, t, n->left, 2 * heap + 1, depth + 1);
-		flat_fill(fl, tree_index, t, n->right, 2 * heap + 2, depth + 1);
+		const double *cut = fl->cut + fl->cut_start[n->feature];
+		size_t m = fl->cut_start[n->feature + 1] -
+		           fl->cut_start[n->feature];
+
+		/* The split's index among its feature's cuts. */
+		node[heap] = count_below(cut, m, n->split) << fl->fbits |
+		             (uint32_t)n->feature;
+		flat_fill(fl, tree_index, t, n->left, 2 * heap, depth + 1);
+		flat_fill(fl, tree_index, t, n->right, 2 * heap + 1, depth + 1);
 		return;
 	}
 	/* A leaf above the bottom: nodes that send every value left. */
 	for (; depth < fl->depth; depth++)
-		heap = 2 * heap + 1;
-	fl->leaf[tree_index * (fl->ninternal + 1) + heap - fl->ninternal] =
+		heap = 2 * heap;
+	fl->leaf[(tree_index << fl->depth) + heap - ((size_t)1 << fl->depth)] =
 	    n->path;
+}
+
+static flat_walk_fn *
+flat_choose_walk(void)
+{
+	const char *simd = getenv("IFTOOLS_SIMD");
+
+	if (simd != NULL && strcmp(simd, "0") == 0)
+		return flat_walk_portable;
+#ifdef FLAT_HAVE_AVX512
+	if (__builtin_cpu_supports("avx512f"))
+		return flat_walk_avx512;
+#endif
+	return flat_walk_portable;
 }
 
 void
@@ -87,22 +203,71 @@ forest_prepare(struct forest *f)
 			depth = d;
 	}
 	/* Hyperplanes keep the general walk. */
-	if (depth > FLAT_DEPTH_MAX || f->extension > 0)
+	if (depth > FLAT_DEPTH_MAX || f->extension > 0 || f->ntree == 0)
 		return;
 	fl = xcalloc(1, sizeof *fl);
+	fl->ntree = f->ntree;
+	fl->nfeature = f->nfeature;
 	fl->depth = depth;
-	nleaf = (size_t)1 << depth;
-	fl->ninternal = nleaf - 1;
-	fl->node = xreallocarray(NULL, f->ntree * fl->ninternal,
-	                         sizeof *fl->node);
-	for (i = 0; i < f->ntree * fl->ninternal; i++) {
-		fl->node[i].feature = 0;
-		fl->node[i].split = INFINITY; /* padding: always left */
+	while (((size_t)1 << fl->fbits) < f->nfeature)
+		fl->fbits++;
+	if (fl->fbits > 16 || !flat_cuts(fl, f)) {
+		flat_free(fl);
+		return;
 	}
+	nleaf = (size_t)1 << depth;
+	fl->stride = nleaf > FLAT_MIN_STRIDE ? nleaf : FLAT_MIN_STRIDE;
+	fl->node = xaligned_array(f->ntree * fl->stride, sizeof *fl->node);
+	for (i = 0; i < f->ntree * fl->stride; i++)
+		fl->node[i] = UINT32_MAX << fl->fbits; /* padding: always left */
 	fl->leaf = xcalloc(f->ntree * nleaf, sizeof *fl->leaf);
 	for (t = 0; t < f->ntree; t++)
-		flat_fill(fl, t, &f->tree[t], 0, 0, 0);
+		flat_fill(fl, t, &f->tree[t], 0, 1, 0);
+	fl->walk = flat_choose_walk();
 	f->flat = fl;
+}
+
+/* One step down a flat tree for the block's row `row`: the branch is
+ * arithmetic, not a jump. */
+#define FLAT_STEP(i, row) do { \
+	uint32_t w_ = node[i]; \
+	(i) = 2 * (i) + (rank[(size_t)(w_ & fmask) << FLAT_BLOCK_SHIFT | \
+	                      (row)] > w_ >> fl->fbits); \
+} while (0)
+
+/* The walk in portable C: sixteen rows at a time, so that their
+ * independent walks overlap in the pipeline. */
+void
+flat_walk_portable(const struct flat *fl, const uint32_t *rank, size_t n,
+                   double *sums)
+{
+	size_t t, r, nleaf = (size_t)1 << fl->depth;
+	uint32_t fmask = (UINT32_C(1) << fl->fbits) - 1;
+	unsigned level, depth = fl->depth;
+
+	for (t = 0; t < fl->ntree; t++) {
+		const uint32_t *node = fl->node + t * fl->stride;
+		const double *leaf = fl->leaf + t * nleaf;
+
+		for (r = 0; r + 16 <= n; r += 16) {
+			size_t i[16], k;
+
+			for (k = 0; k < 16; k++)
+				i[k] = 1;
+			for (level = 0; level < depth; level++)
+				for (k = 0; k < 16; k++)
+					FLAT_STEP(i[k], r + k);
+			for (k = 0; k < 16; k++)
+				sums[r + k] += leaf[i[k] - nleaf];
+		}
+		for (; r < n; r++) {
+			size_t i = 1;
+
+			for (level = 0; level < depth; level++)
+				FLAT_STEP(i, r);
+			sums[r] += leaf[i - nleaf];
+		}
+	}
 }
 
 static int
@@ -116,63 +281,37 @@ has_missing(const double *x, size_t d)
 	return 0;
 }
 
-/* One step down a flat tree: the branch is arithmetic, not a jump. */
-#define FLAT_STEP(i, x) \
-	((i) = 2 * (i) + 1 + ((x)[node[i].feature] > node[i].split))
-
-/* Path-length sums of up to FLAT_BLOCK complete rows, tree by tree, eight
- * rows at a time so their independent walks overlap in the pipeline. */
-static void
-flat_path_sums(const struct flat *fl, size_t ntree, size_t d,
-               const double *rows, size_t n, double *sums)
-{
-	size_t t, r, nleaf = fl->ninternal + 1;
-	unsigned level, depth = fl->depth;
-
-	for (r = 0; r < n; r++)
-		sums[r] = 0;
-	for (t = 0; t < ntree; t++) {
-		const struct flat_node *node = fl->node + t * fl->ninternal;
-		const double *leaf = fl->leaf + t * nleaf - fl->ninternal;
-
-		for (r = 0; r + 16 <= n; r += 16) {
-			const double *x = rows + r * d;
-			size_t i[16] = { 0 }, k;
-
-			for (level = 0; level < depth; level++)
-				for (k = 0; k < 16; k++)
-					FLAT_STEP(i[k], x + k * d);
-			for (k = 0; k < 16; k++)
-				sums[r + k] += leaf[i[k]];
-		}
-		for (; r < n; r++) {
-			const double *x = rows + r * d;
-			size_t i = 0;
-
-			for (level = 0; level < depth; level++)
-				FLAT_STEP(i, x);
-			sums[r] += leaf[i];
-		}
-	}
-}
-
 void
 forest_score_block(const struct forest *f, const double *rows, size_t n,
                    double *scores)
 {
-	size_t d = f->nfeature, start, r;
+	const struct flat *fl = f->flat;
+	size_t d = f->nfeature, start, r, k;
+	uint32_t *rank;
 
-	if (f->flat == NULL) {
+	if (fl == NULL) {
 		for (r = 0; r < n; r++)
 			scores[r] = forest_score(f, rows + r * d);
 		return;
 	}
+	rank = xaligned_array(d << FLAT_BLOCK_SHIFT, sizeof *rank);
 	for (start = 0; start < n; start += FLAT_BLOCK) {
 		size_t m = n - start < FLAT_BLOCK ? n - start : FLAT_BLOCK;
 		const double *block = rows + start * d;
 		double sums[FLAT_BLOCK];
 
-		flat_path_sums(f->flat, f->ntree, d, block, m, sums);
+		for (k = 0; k < d; k++) {
+			const double *cut = fl->cut + fl->cut_start[k];
+			size_t ncut = fl->cut_start[k + 1] - fl->cut_start[k];
+			uint32_t *rk = rank + (k << FLAT_BLOCK_SHIFT);
+
+			count_below_rows(cut, ncut, block + k, d, m, rk);
+			for (r = m; r < FLAT_BLOCK; r++)
+				rk[r] = 0;
+		}
+		for (r = 0; r < m; r++)
+			sums[r] = 0;
+		fl->walk(fl, rank, m, sums);
 		for (r = 0; r < m; r++) {
 			const double *x = block + r * d;
 
@@ -181,6 +320,7 @@ forest_score_block(const struct forest *f, const double *rows, size_t n,
 			    forest_score(f, x) : forest_score_of(f, sums[r]);
 		}
 	}
+	free(rank);
 }
 
 /* --- Scoring ---------------------------------------------------------- */

@@ -148,6 +148,18 @@ xreallocarray(void *ptr, size_t nmemb, size_t size)
 	return xrealloc(ptr, nmemb * size);
 }
 
+void *
+xaligned_array(size_t nmemb, size_t size)
+{
+	size_t bytes;
+
+	if (size != 0 && nmemb > (SIZE_MAX - 63) / size)
+		die("out of memory");
+	/* aligned_alloc wants a multiple of the alignment. */
+	bytes = (nmemb * size + 63) & ~(size_t)63;
+	return check_alloc(aligned_alloc(64, bytes ? bytes : 64));
+}
+
 char *
 xstrdup(const char *s)
 {

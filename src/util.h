@@ -40,6 +40,9 @@ void *xmalloc(size_t size);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *ptr, size_t size);
 void *xreallocarray(void *ptr, size_t nmemb, size_t size);
+/* An array of nmemb items on a 64-byte boundary (a cache line, a vector
+ * register), released with free. */
+void *xaligned_array(size_t nmemb, size_t size);
 char *xstrdup(const char *s);
 
 /* Strictly parsed option arguments: the whole argument must be a number in

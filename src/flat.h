@@ -1,0 +1,61 @@
+/* flat.h: the layout the block scorer walks, shared by score.c and the
+ * walks written for particular processors (walk_avx512.c).
+ *
+ * Every tree is a perfect binary tree of `depth` levels of internal nodes
+ * in heap order from 1 (the children of node i are 2i and 2i + 1, so
+ * level L is nodes 2^L .. 2^(L+1) - 1), a leaf above the bottom padded
+ * with nodes that send every row left.  A walk is then `depth` steps with
+ * no branch, ending at node 2^depth + the leaf's place in its level.
+ *
+ * The walk compares ranks, not values.  A feature's cuts are the distinct
+ * split values on it anywhere in the forest, in ascending order; a node
+ * holds its split's index among them, and a row's value becomes the number
+ * of cuts below it.  A value exceeds the cut at index k exactly when more
+ * than k cuts lie below it, so the comparison is exact, it fits 32-bit
+ * words, and a node is one word: rank << fbits | feature. */
+#ifndef IFTOOLS_FLAT_H
+#define IFTOOLS_FLAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A block is up to FLAT_BLOCK rows; its ranks are stored feature by
+ * feature, rank[(f << FLAT_BLOCK_SHIFT) + row]. */
+enum { FLAT_BLOCK_SHIFT = 8, FLAT_BLOCK = 1 << FLAT_BLOCK_SHIFT };
+
+/* Deeper forests (a sample size over 2^16) keep the general walk: the
+ * padded layout grows as 2^depth. */
+enum { FLAT_DEPTH_MAX = 16 };
+
+/* A tree's node words start on a 64-byte boundary and take at least 32
+ * words, so a walk may load nodes 0..31 whatever the depth. */
+enum { FLAT_MIN_STRIDE = 32 };
+
+struct flat;
+
+/* Add each tree's path length, tree by tree in order, to sums[0..n) for
+ * the n <= FLAT_BLOCK rows whose ranks are given. */
+typedef void flat_walk_fn(const struct flat *fl, const uint32_t *rank,
+                          size_t n, double *sums);
+
+struct flat {
+	size_t ntree;
+	size_t nfeature;
+	unsigned depth;      /* levels of internal nodes: 2^depth leaves */
+	unsigned fbits;      /* low bits of a node word that hold the feature */
+	size_t stride;       /* node words per tree: max(2^depth, 32) */
+	uint32_t *node;      /* [tree][stride]; word 0 of each is unused */
+	double *leaf;        /* [tree][2^depth]: path lengths, left to right */
+	double *cut;         /* every feature's cuts, feature by feature */
+	size_t *cut_start;   /* [nfeature + 1]: feature f's cuts begin here */
+	flat_walk_fn *walk;  /* the fastest walk this processor can run */
+};
+
+flat_walk_fn flat_walk_portable;
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define FLAT_HAVE_AVX512 1
+flat_walk_fn flat_walk_avx512;
+#endif
+
+#endif

@@ -1,0 +1,174 @@
+/* walk_avx512.c: the flat walk (flat.h) with AVX-512, sixteen rows to a
+ * register.
+ *
+ * Only the functions marked AVX512 use the instructions; score.c calls
+ * them only when the processor has them.  The nodes of levels 0 to 5
+ * (words 0..63 of a tree) stay in four registers and are looked up with
+ * permutes; deeper levels, the rows' ranks for more than four features,
+ * and the leaves are gathered.  A step of one register depends on the
+ * one before, so GROUPS registers of rows walk side by side to keep the
+ * processor busy.  Each row's sum takes the trees in order, as the
+ * portable walk does, so the two give bit-identical sums. */
+#include "flat.h"
+
+#ifdef FLAT_HAVE_AVX512
+#include <immintrin.h>
+
+#define AVX512 __attribute__((target("avx512f")))
+
+enum { GROUPS = 4 };
+
+/* One tree's nodes, as the walk holds them. */
+struct tree_regs {
+	__m512i w[16];         /* node words 0..255 */
+	const uint32_t *node;  /* all of them */
+	const double *leaf;
+};
+
+/* One level down for the rows of i: to 2i, or 2i + 1 for the rows whose
+ * rank exceeds the node's.  A rank is picked from the registers x when
+ * there are up to four features (d), else gathered from the block. */
+AVX512 static inline __attribute__((always_inline)) __m512i
+step(const struct flat *fl, __m512i i, __m512i w, const __m512i *x,
+     size_t d, const uint32_t *rank, __m512i row)
+{
+	const __m512i f = _mm512_and_si512(
+	    w, _mm512_set1_epi32((int)((1u << fl->fbits) - 1)));
+	__m512i v;
+	__mmask16 right;
+	size_t k;
+
+	if (d <= 4) {
+		v = x[0];
+		for (k = 1; k < d; k++)
+			v = _mm512_mask_blend_epi32(_mm512_cmpeq_epi32_mask(
+			    f, _mm512_set1_epi32((int)k)), v, x[k]);
+	} else {
+		v = _mm512_i32gather_epi32(_mm512_add_epi32(
+		    _mm512_slli_epi32(f, FLAT_BLOCK_SHIFT), row), rank, 4);
+	}
+	right = _mm512_cmpgt_epu32_mask(
+	    v, _mm512_srl_epi32(w, _mm_cvtsi32_si128((int)fl->fbits)));
+	i = _mm512_add_epi32(i, i);
+	return _mm512_mask_add_epi32(i, right, i, _mm512_set1_epi32(1));
+}
+
+/* Walk GROUPS registers of rows from row r down one tree and add their
+ * leaves to sums; lanes past row n are walked but not added.  d is the
+ * number of features when it is at most four (a constant where it is
+ * inlined), else 0. */
+AVX512 static inline __attribute__((always_inline)) void
+walk_groups(const struct flat *fl, const struct tree_regs *tr,
+            const uint32_t *rank, size_t r, size_t n, double *sums,
+            size_t d)
+{
+	const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+	                                       10, 11, 12, 13, 14, 15);
+	__m512i i[GROUPS], x[GROUPS][4], row[GROUPS];
+	unsigned level;
+	size_t g, k;
+
+	if (d == 0)
+		d = 5; /* any number over four: ranks are gathered */
+	for (g = 0; g < GROUPS; g++) {
+		size_t first = r + 16 * g;
+
+		i[g] = _mm512_set1_epi32(1);
+		row[g] = _mm512_add_epi32(lane, _mm512_set1_epi32((int)first));
+		for (k = 0; k < 4 && k < d; k++)
+			x[g][k] = _mm512_load_si512(
+			    rank + (k << FLAT_BLOCK_SHIFT) + first);
+	}
+	/* Levels 0-4 from words 0..31, level 5 from 32..63, then gathers. */
+	for (level = 0; level < fl->depth && level < 5; level++)
+		for (g = 0; g < GROUPS; g++)
+			i[g] = step(fl, i[g], _mm512_permutex2var_epi32(
+			    tr->w[0], i[g], tr->w[1]), x[g], d, rank, row[g]);
+	if (fl->depth > 5)
+		for (g = 0; g < GROUPS; g++)
+			i[g] = step(fl, i[g], _mm512_permutex2var_epi32(
+			    tr->w[2], i[g], tr->w[3]), x[g], d, rank, row[g]);
+	if (fl->depth > 6)
+		for (g = 0; g < GROUPS; g++)
+			i[g] = step(fl, i[g], _mm512_mask_blend_epi32(
+			    _mm512_test_epi32_mask(i[g], _mm512_set1_epi32(32)),
+			    _mm512_permutex2var_epi32(tr->w[4], i[g], tr->w[5]),
+			    _mm512_permutex2var_epi32(tr->w[6], i[g], tr->w[7])),
+			    x[g], d, rank, row[g]);
+	if (fl->depth > 7)
+		for (g = 0; g < GROUPS; g++) {
+			__mmask16 b5 = _mm512_test_epi32_mask(i[g], _mm512_set1_epi32(32));
+			__mmask16 b6 = _mm512_test_epi32_mask(i[g], _mm512_set1_epi32(64));
+			__m512i a = _mm512_mask_blend_epi32(b5,
+			    _mm512_permutex2var_epi32(tr->w[8], i[g], tr->w[9]),
+			    _mm512_permutex2var_epi32(tr->w[10], i[g], tr->w[11]));
+			__m512i b = _mm512_mask_blend_epi32(b5,
+			    _mm512_permutex2var_epi32(tr->w[12], i[g], tr->w[13]),
+			    _mm512_permutex2var_epi32(tr->w[14], i[g], tr->w[15]));
+			i[g] = step(fl, i[g], _mm512_mask_blend_epi32(b6, a, b),
+			    x[g], d, rank, row[g]);
+		}
+	for (level = 8; level < fl->depth; level++)
+		for (g = 0; g < GROUPS; g++)
+			i[g] = step(fl, i[g], _mm512_i32gather_epi32(
+			    i[g], tr->node, 4), x[g], d, rank, row[g]);
+	for (g = 0; g < GROUPS; g++) {
+		size_t first = r + 16 * g, left = first < n ? n - first : 0;
+		unsigned live = left >= 16 ? 0xffff : (1u << left) - 1;
+		__mmask8 lo_live = (__mmask8)live, hi_live = (__mmask8)(live >> 8);
+		__m512i leaf = _mm512_sub_epi32(
+		    i[g], _mm512_set1_epi32(1 << fl->depth));
+		__m512d lo = _mm512_i32gather_pd(_mm512_castsi512_si256(leaf),
+		                                 tr->leaf, 8);
+		__m512d hi = _mm512_i32gather_pd(
+		    _mm512_extracti64x4_epi64(leaf, 1), tr->leaf, 8);
+
+		_mm512_mask_storeu_pd(sums + first, lo_live, _mm512_add_pd(
+		    _mm512_maskz_loadu_pd(lo_live, sums + first), lo));
+		_mm512_mask_storeu_pd(sums + first + 8, hi_live, _mm512_add_pd(
+		    _mm512_maskz_loadu_pd(hi_live, sums + first + 8), hi));
+	}
+}
+
+/* The walk of one tree for the whole block, with d as walk_groups takes
+ * it: each call below has its own constant, so each is compiled for it. */
+AVX512 static inline __attribute__((always_inline)) void
+walk_tree(const struct flat *fl, const struct tree_regs *tr,
+          const uint32_t *rank, size_t n, double *sums, size_t d)
+{
+	size_t r;
+
+	for (r = 0; r < n; r += 16 * GROUPS)
+		walk_groups(fl, tr, rank, r, n, sums, d);
+}
+
+AVX512 void
+flat_walk_avx512(const struct flat *fl, const uint32_t *rank, size_t n,
+                 double *sums)
+{
+	const size_t nleaf = (size_t)1 << fl->depth;
+	size_t t, k;
+
+	for (t = 0; t < fl->ntree; t++) {
+		struct tree_regs tr;
+
+		tr.node = fl->node + t * fl->stride;
+		tr.leaf = fl->leaf + t * nleaf;
+		/* A tree has at least words 0..31 (FLAT_MIN_STRIDE). */
+		for (k = 0; k < 16; k++)
+			tr.w[k] = 16 * k < fl->stride ?
+			    _mm512_load_si512(tr.node + 16 * k) :
+			    _mm512_setzero_si512();
+		switch (fl->nfeature) {
+		case 1: walk_tree(fl, &tr, rank, n, sums, 1); break;
+		case 2: walk_tree(fl, &tr, rank, n, sums, 2); break;
+		case 3: walk_tree(fl, &tr, rank, n, sums, 3); break;
+		case 4: walk_tree(fl, &tr, rank, n, sums, 4); break;
+		default: walk_tree(fl, &tr, rank, n, sums, 0); break;
+		}
+	}
+}
+
+#else
+typedef int walk_avx512_unused; /* ISO C wants something to compile */
+#endif

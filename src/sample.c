@@ -15,8 +15,10 @@ struct reservoir {
 struct sampler {
 	size_t nfeature, ntree, psi;
 	uint64_t seen;
-	uint64_t next_any; /* the smallest reservoir->next */
 	struct reservoir *res;
+	/* The reservoirs by their next row, a binary min-heap: a row that
+	 * enters samples costs the log of the trees, not their number. */
+	size_t *heap;
 };
 
 /* A uniform double in (0, 1), safe to take the logarithm of. */
@@ -45,6 +47,29 @@ reservoir_shrink_w(struct reservoir *v, size_t psi)
 	v->w *= exp(log(uniform_open(&v->rng)) / (double)psi);
 }
 
+/* Move the reservoir at heap[k], whose next row has grown, down to its
+ * place. */
+static void
+heap_sift_down(struct sampler *s, size_t k)
+{
+	size_t *h = s->heap, top = h[k];
+	uint64_t next = s->res[top].next;
+
+	for (;;) {
+		size_t c = 2 * k + 1;
+
+		if (c >= s->ntree)
+			break;
+		if (c + 1 < s->ntree && s->res[h[c + 1]].next < s->res[h[c]].next)
+			c++;
+		if (s->res[h[c]].next >= next)
+			break;
+		h[k] = h[c];
+		k = c;
+	}
+	h[k] = top;
+}
+
 struct sampler *
 sampler_new(size_t nfeature, size_t ntree, size_t psi, uint64_t seed)
 {
@@ -55,7 +80,7 @@ sampler_new(size_t nfeature, size_t ntree, size_t psi, uint64_t seed)
 	s->ntree = ntree;
 	s->psi = psi;
 	s->res = xcalloc(ntree, sizeof *s->res);
-	s->next_any = UINT64_MAX;
+	s->heap = xcalloc(ntree, sizeof *s->heap);
 	for (t = 0; t < ntree; t++) {
 		struct reservoir *v = &s->res[t];
 
@@ -64,9 +89,10 @@ sampler_new(size_t nfeature, size_t ntree, size_t psi, uint64_t seed)
 		reservoir_shrink_w(v, psi);
 		v->next = psi - 1; /* the last row of the initial fill */
 		reservoir_skip(v);
-		if (v->next < s->next_any)
-			s->next_any = v->next;
+		s->heap[t] = t;
 	}
+	for (t = ntree / 2; t-- > 0;)
+		heap_sift_down(s, t);
 	return s;
 }
 
@@ -92,21 +118,14 @@ sampler_add(struct sampler *s, const double *row)
 		}
 		return;
 	}
-	if (i < s->next_any)
-		return;
-	s->next_any = UINT64_MAX;
-	for (t = 0; t < s->ntree; t++) {
-		struct reservoir *v = &s->res[t];
+	while (s->res[s->heap[0]].next == i) {
+		struct reservoir *v = &s->res[s->heap[0]];
+		uint64_t slot = rng_below(&v->rng, s->psi);
 
-		if (v->next == i) {
-			uint64_t slot = rng_below(&v->rng, s->psi);
-
-			memcpy(v->rows + slot * s->nfeature, row, rowbytes);
-			reservoir_shrink_w(v, s->psi);
-			reservoir_skip(v);
-		}
-		if (v->next < s->next_any)
-			s->next_any = v->next;
+		memcpy(v->rows + slot * s->nfeature, row, rowbytes);
+		reservoir_shrink_w(v, s->psi);
+		reservoir_skip(v);
+		heap_sift_down(s, 0);
 	}
 }
 
@@ -120,6 +139,7 @@ sampler_free(struct sampler *s)
 	for (t = 0; t < s->ntree; t++)
 		free(s->res[t].rows);
 	free(s->res);
+	free(s->heap);
 	free(s);
 }
 

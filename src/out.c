@@ -110,6 +110,17 @@ out_str(struct out *o, const char *s)
 }
 
 void
+out_uint(struct out *o, uint64_t v)
+{
+	char buf[20], *p = buf + sizeof buf;
+
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	out_write(o, p, (size_t)(buf + sizeof buf - p));
+}
+
+void
 out_real(struct out *o, double x)
 {
 	char buf[NUM_SHORTEST_MAX];

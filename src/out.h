@@ -9,6 +9,7 @@
 #define IFTOOLS_OUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 struct out {
@@ -49,6 +50,8 @@ out_char(struct out *o, char c)
 }
 
 void out_str(struct out *o, const char *s);
+/* An unsigned integer in decimal. */
+void out_uint(struct out *o, uint64_t v);
 /* The shortest round-trip form of x (see num_format_shortest). */
 void out_real(struct out *o, double x);
 /* printf-style, for reports that are not on a hot path. */

@@ -352,7 +352,6 @@ forest_grow(struct forest *f, struct sampler *s, int threads)
 	f->c_psi = forest_c((double)f->sample_size);
 	f->tree = xcalloc(f->ntree, sizeof *f->tree);
 	parallel_for(grow_one, &c, f->ntree, threads);
-	forest_prepare(f);
 }
 
 void

@@ -73,7 +73,8 @@ size_t forest_max_nodes(size_t psi);
 struct sampler;
 struct flat;
 
-/* Grow the forest from the samples, with f->extension already set. */
+/* Grow the forest from the samples, with f->extension already set.  It
+ * scores faster after forest_prepare. */
 void forest_grow(struct forest *f, struct sampler *s, int threads);
 void forest_free(struct forest *f);
 

@@ -324,12 +324,138 @@ struct training {
 	uint64_t bad;             /* rows reported as errors */
 };
 
+/* Rows go to the sampler and the row store in blocks.  With more than
+ * one thread the blocks are taken in on a thread of their own while the
+ * main thread parses on, up to FEED_BLOCKS blocks ahead: the sampler's
+ * work comes mostly at the start, where rows still enter many samples.
+ * Either way every row arrives in input order, so the model does not
+ * depend on the threads. */
+enum { FEED_BYTES = 1 << 16, FEED_BLOCKS = 32 };
+
+struct feeder {
+	struct training *tr;
+	size_t d, cap;            /* features of a row, rows of a block */
+	double *block[FEED_BLOCKS];
+	size_t n[FEED_BLOCKS];    /* rows in each block */
+	int full[FEED_BLOCKS], quit, threaded;
+	size_t filling;           /* the block the main thread fills */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+static void
+feed_block(struct training *tr, const double *rows, size_t n, size_t d)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sampler_add(tr->sampler, rows + i * d);
+		if (tr->keep_rows)
+			rowstore_add(&tr->kept, rows + i * d);
+	}
+}
+
+static void *
+feeder_main(void *arg)
+{
+	struct feeder *f = arg;
+	size_t k = 0;
+
+	pthread_mutex_lock(&f->lock);
+	for (;;) {
+		while (!f->full[k] && !f->quit)
+			pthread_cond_wait(&f->cond, &f->lock);
+		if (!f->full[k])
+			break;
+		pthread_mutex_unlock(&f->lock);
+		feed_block(f->tr, f->block[k], f->n[k], f->d);
+		pthread_mutex_lock(&f->lock);
+		f->full[k] = 0;
+		pthread_cond_signal(&f->cond);
+		k = (k + 1) % FEED_BLOCKS;
+	}
+	pthread_mutex_unlock(&f->lock);
+	return NULL;
+}
+
+static void
+feeder_start(struct feeder *f, struct training *tr, size_t d, int threads)
+{
+	size_t k;
+
+	memset(f, 0, sizeof *f);
+	f->tr = tr;
+	f->d = d;
+	f->cap = FEED_BYTES / (d * sizeof(double));
+	if (f->cap == 0)
+		f->cap = 1;
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->cond, NULL);
+	f->threaded = threads > 1 &&
+	              pthread_create(&f->thread, NULL, feeder_main, f) == 0;
+	for (k = 0; k < (f->threaded ? FEED_BLOCKS : 1); k++)
+		f->block[k] = xreallocarray(NULL, f->cap, d * sizeof(double));
+}
+
+/* Hand over the block being filled, and wait until the next is free. */
+static void
+feeder_submit(struct feeder *f)
+{
+	size_t k = f->filling;
+
+	if (f->n[k] == 0)
+		return;
+	if (!f->threaded) {
+		feed_block(f->tr, f->block[k], f->n[k], f->d);
+		f->n[k] = 0;
+		return;
+	}
+	pthread_mutex_lock(&f->lock);
+	f->full[k] = 1;
+	pthread_cond_signal(&f->cond);
+	k = (k + 1) % FEED_BLOCKS;
+	while (f->full[k])
+		pthread_cond_wait(&f->cond, &f->lock);
+	pthread_mutex_unlock(&f->lock);
+	f->n[k] = 0;
+	f->filling = k;
+}
+
+/* The row the main thread parses into next. */
+static double *
+feeder_row(struct feeder *f)
+{
+	if (f->n[f->filling] == f->cap)
+		feeder_submit(f);
+	return f->block[f->filling] + f->n[f->filling] * f->d;
+}
+
+static void
+feeder_stop(struct feeder *f)
+{
+	size_t k;
+
+	feeder_submit(f);
+	if (f->threaded) {
+		pthread_mutex_lock(&f->lock);
+		f->quit = 1;
+		pthread_cond_broadcast(&f->cond);
+		pthread_mutex_unlock(&f->lock);
+		pthread_join(f->thread, NULL);
+	}
+	pthread_mutex_destroy(&f->lock);
+	pthread_cond_destroy(&f->cond);
+	for (k = 0; k < FEED_BLOCKS; k++)
+		free(f->block[k]);
+}
+
 static void
 read_rows(const struct options *o, struct tsv *t, struct model *m,
           struct training *tr)
 {
 	size_t d = m->forest.nfeature;
-	double *x = xreallocarray(NULL, d, sizeof *x);
+	struct feeder f;
 	int first = 1;
 
 	tr->sampler = sampler_new(d, o->ntree,
@@ -342,8 +468,10 @@ read_rows(const struct options *o, struct tsv *t, struct model *m,
 		              limit > EXACT_ROWS_MIN ? limit : EXACT_ROWS_MIN,
 		              o->seed);
 	}
+	feeder_start(&f, tr, d, o->threads);
 	/* The first record was read to choose the features. */
 	while (first || tsv_next(t)) {
+		double *x = feeder_row(&f);
 		long missing = tsv_features(t, tr->cols, d, x);
 
 		first = 0;
@@ -355,11 +483,9 @@ read_rows(const struct options *o, struct tsv *t, struct model *m,
 			tr->skipped_empty++;
 			continue;
 		}
-		sampler_add(tr->sampler, x);
-		if (tr->keep_rows)
-			rowstore_add(&tr->kept, x);
+		f.n[f.filling]++;
 	}
-	free(x);
+	feeder_stop(&f);
 }
 
 static void
@@ -399,6 +525,7 @@ set_threshold(const struct options *o, struct model *m,
 	if (!tr->keep_rows)
 		return;
 	scores = xreallocarray(NULL, n, sizeof *scores);
+	forest_prepare(&m->forest);
 	forest_score_rows(&m->forest, tr->kept.rows, n, scores, o->threads);
 	if (o->contamination > 0) {
 		/* scikit-learn: offset_ = percentile(-scores, 100 * f), and a

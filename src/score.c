@@ -3,6 +3,7 @@
  * also handles missing values and hyperplanes. */
 #include "flat.h"
 #include "forest.h"
+#include "metrics.h"
 #include "parallel.h"
 #include "util.h"
 
@@ -36,14 +37,6 @@ tree_depth(const struct tree *t, uint32_t id)
 	l = tree_depth(t, n->left);
 	r = tree_depth(t, n->right);
 	return 1 + (l > r ? l : r);
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* How many of the m ascending values cut[] are below x: a binary search
@@ -133,7 +126,7 @@ flat_cuts(struct flat *fl, const struct forest *f)
 		double *v = fl->cut + fl->cut_start[k];
 		size_t m = fl->cut_start[k + 1] - fl->cut_start[k], kept = 0;
 
-		qsort(v, m, sizeof *v, cmp_double);
+		sort_doubles(v, m);
 		for (i = 0; i < m; i++)
 			if (kept == 0 || v[i] != fl->cut[total + kept - 1])
 				fl->cut[total + kept++] = v[i];

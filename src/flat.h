@@ -12,7 +12,14 @@
  * holds its split's index among them, and a row's value becomes the number
  * of cuts below it.  A value exceeds the cut at index k exactly when more
  * than k cuts lie below it, so the comparison is exact, it fits 32-bit
- * words, and a node is one word: rank << fbits | feature. */
+ * words, and a node is one word: rank << fbits | feature.
+ *
+ * A forest with hyperplanes (extension > 0) is laid out the same way, but
+ * a node is nterm terms, and a row goes right when the sum of
+ * (x[feature] - point) * normal over them, in order, is above 0, as in
+ * plane_side.  A plane with fewer terms, and a padding node, end in terms
+ * of normal 0, which add nothing; a feature split is the one term
+ * (x - split) * 1, whose sign is exact. */
 #ifndef IFTOOLS_FLAT_H
 #define IFTOOLS_FLAT_H
 
@@ -38,6 +45,11 @@ struct flat;
 typedef void flat_walk_fn(const struct flat *fl, const uint32_t *rank,
                           size_t n, double *sums);
 
+struct flat_term {
+	double normal, point;
+	uint64_t feature;
+};
+
 struct flat {
 	size_t ntree;
 	size_t nfeature;
@@ -46,6 +58,8 @@ struct flat {
 	size_t stride;       /* node words per tree: max(2^depth, 32) */
 	uint32_t *node;      /* [tree][stride]; word 0 of each is unused */
 	double *leaf;        /* [tree][2^depth]: path lengths, left to right */
+	unsigned nterm;      /* terms of a node with hyperplanes, else 0 */
+	struct flat_term *term; /* [tree][stride][nterm] with hyperplanes */
 	double *cut;         /* every feature's cuts, feature by feature */
 	size_t *cut_start;   /* [nfeature + 1]: feature f's cuts begin here */
 	flat_walk_fn *walk;  /* the fastest walk this processor can run */

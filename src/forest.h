@@ -120,10 +120,11 @@ node_side(const struct tree *t, const struct node *n, const double *x)
 void flat_free(struct flat *fl);
 
 /* Build the layout the block scorer walks (flat.h): every tree as a
- * perfect binary tree of 32-bit nodes that compare ranks, so a walk is a
- * fixed number of branch-free steps, and pick the walk for this processor
- * (AVX-512 where it has it, unless IFTOOLS_SIMD=0).  Forests with
- * hyperplanes or deeper than the layout allows keep the general walk. */
+ * perfect binary tree of 32-bit nodes that compare ranks (or of the terms
+ * of hyperplanes), so a walk is a fixed number of branch-free steps, and
+ * pick the walk for this processor (AVX-512 where it has it, unless
+ * IFTOOLS_SIMD=0).  Forests deeper than the layout allows keep the
+ * general walk. */
 void forest_prepare(struct forest *f);
 
 /* Score n rows (row-major, nfeature each) on this thread, a tree at a time

@@ -1,6 +1,6 @@
 /* score.c: scoring rows with a forest: a fast branch-free walk over a
- * flat copy of each tree for complete rows, and the general walk, which
- * also handles missing values and hyperplanes. */
+ * flat copy of each tree (flat.h) for complete rows, and the general walk,
+ * which also follows a row with missing values down both branches. */
 #include "flat.h"
 #include "forest.h"
 #include "metrics.h"
@@ -20,6 +20,7 @@ flat_free(struct flat *fl)
 	if (fl == NULL)
 		return;
 	free(fl->node);
+	free(fl->term);
 	free(fl->leaf);
 	free(fl->cut);
 	free(fl->cut_start);
@@ -145,16 +146,33 @@ flat_fill(struct flat *fl, size_t tree_index, const struct tree *t,
           uint32_t id, size_t heap, unsigned depth)
 {
 	const struct node *n = &t->node[id];
-	uint32_t *node = fl->node + tree_index * fl->stride;
+	size_t at = tree_index * fl->stride + heap;
 
-	if (n->feature >= 0) {
+	if (fl->term != NULL && n->feature != NODE_LEAF) {
+		struct flat_term *term = fl->term + at * fl->nterm;
+		uint32_t k;
+
+		if (n->feature == NODE_PLANE) {
+			for (k = 0; k < n->nterm; k++) {
+				term[k].feature = t->term[n->term + k].feature;
+				term[k].normal = t->term[n->term + k].normal;
+				term[k].point = t->term[n->term + k].point;
+			}
+		} else {
+			term[0].feature = (uint64_t)n->feature;
+			term[0].normal = 1;
+			term[0].point = n->split;
+		}
+	} else if (n->feature >= 0) {
 		const double *cut = fl->cut + fl->cut_start[n->feature];
 		size_t m = fl->cut_start[n->feature + 1] -
 		           fl->cut_start[n->feature];
 
 		/* The split's index among its feature's cuts. */
-		node[heap] = count_below(cut, m, n->split) << fl->fbits |
-		             (uint32_t)n->feature;
+		fl->node[at] = count_below(cut, m, n->split) << fl->fbits |
+		               (uint32_t)n->feature;
+	}
+	if (n->feature != NODE_LEAF) {
 		flat_fill(fl, tree_index, t, n->left, 2 * heap, depth + 1);
 		flat_fill(fl, tree_index, t, n->right, 2 * heap + 1, depth + 1);
 		return;
@@ -195,24 +213,35 @@ forest_prepare(struct forest *f)
 		if (d > depth)
 			depth = d;
 	}
-	/* Hyperplanes keep the general walk. */
-	if (depth > FLAT_DEPTH_MAX || f->extension > 0 || f->ntree == 0)
+	if (depth > FLAT_DEPTH_MAX || f->ntree == 0)
 		return;
 	fl = xcalloc(1, sizeof *fl);
 	fl->ntree = f->ntree;
 	fl->nfeature = f->nfeature;
 	fl->depth = depth;
-	while (((size_t)1 << fl->fbits) < f->nfeature)
-		fl->fbits++;
-	if (fl->fbits > 16 || !flat_cuts(fl, f)) {
-		flat_free(fl);
-		return;
-	}
 	nleaf = (size_t)1 << depth;
 	fl->stride = nleaf > FLAT_MIN_STRIDE ? nleaf : FLAT_MIN_STRIDE;
-	fl->node = xaligned_array(f->ntree * fl->stride, sizeof *fl->node);
-	for (i = 0; i < f->ntree * fl->stride; i++)
-		fl->node[i] = UINT32_MAX << fl->fbits; /* padding: always left */
+	if (f->extension > 0) {
+		/* Zeroed terms: padding nodes send every row left. */
+		fl->nterm = 1;
+		for (t = 0; t < f->ntree; t++)
+			for (i = 0; i < f->tree[t].nnode; i++)
+				if (f->tree[t].node[i].nterm > fl->nterm)
+					fl->nterm = f->tree[t].node[i].nterm;
+		fl->term = xcalloc(f->ntree * fl->stride * fl->nterm,
+		                   sizeof *fl->term);
+	} else {
+		while (((size_t)1 << fl->fbits) < f->nfeature)
+			fl->fbits++;
+		if (fl->fbits > 16 || !flat_cuts(fl, f)) {
+			flat_free(fl);
+			return;
+		}
+		fl->node = xaligned_array(f->ntree * fl->stride,
+		                          sizeof *fl->node);
+		for (i = 0; i < f->ntree * fl->stride; i++)
+			fl->node[i] = UINT32_MAX << fl->fbits; /* always left */
+	}
 	fl->leaf = xcalloc(f->ntree * nleaf, sizeof *fl->leaf);
 	for (t = 0; t < f->ntree; t++)
 		flat_fill(fl, t, &f->tree[t], 0, 1, 0);
@@ -263,6 +292,73 @@ flat_walk_portable(const struct flat *fl, const uint32_t *rank, size_t n,
 	}
 }
 
+/* One level down for row x at node i of a tree of hyperplanes: the sum is
+ * computed as plane_side computes it. */
+static inline size_t
+plane_step(const struct flat_term *term, size_t nterm, size_t i,
+           const double *x)
+{
+	const struct flat_term *p = term + i * nterm;
+	double v = 0;
+	size_t j;
+
+	for (j = 0; j < nterm; j++)
+		v += (x[p[j].feature] - p[j].point) * p[j].normal;
+	return 2 * i + (v > 0);
+}
+
+/* One tree of hyperplanes for n rows, eight at a time so that their walks
+ * overlap; nterm is a constant where it is inlined. */
+static inline void
+planes_tree(const struct flat *fl, const struct flat_term *term,
+            const double *leaf, const double *rows, size_t n,
+            double *sums, size_t nterm)
+{
+	size_t r, k, d = fl->nfeature, nleaf = (size_t)1 << fl->depth;
+	unsigned level;
+
+	for (r = 0; r + 8 <= n; r += 8) {
+		size_t i[8];
+
+		for (k = 0; k < 8; k++)
+			i[k] = 1;
+		for (level = 0; level < fl->depth; level++)
+			for (k = 0; k < 8; k++)
+				i[k] = plane_step(term, nterm, i[k],
+				                  rows + (r + k) * d);
+		for (k = 0; k < 8; k++)
+			sums[r + k] += leaf[i[k] - nleaf];
+	}
+	for (; r < n; r++) {
+		size_t i = 1;
+
+		for (level = 0; level < fl->depth; level++)
+			i = plane_step(term, nterm, i, rows + r * d);
+		sums[r] += leaf[i - nleaf];
+	}
+}
+
+/* The walk of a forest with hyperplanes (flat.h). */
+static void
+flat_walk_planes(const struct flat *fl, const double *rows, size_t n,
+                 double *sums)
+{
+	size_t t, nterm = fl->nterm, nleaf = (size_t)1 << fl->depth;
+
+	for (t = 0; t < fl->ntree; t++) {
+		const struct flat_term *term = fl->term + t * fl->stride * nterm;
+		const double *leaf = fl->leaf + t * nleaf;
+
+		switch (nterm) {
+		case 1: planes_tree(fl, term, leaf, rows, n, sums, 1); break;
+		case 2: planes_tree(fl, term, leaf, rows, n, sums, 2); break;
+		case 3: planes_tree(fl, term, leaf, rows, n, sums, 3); break;
+		case 4: planes_tree(fl, term, leaf, rows, n, sums, 4); break;
+		default: planes_tree(fl, term, leaf, rows, n, sums, nterm);
+		}
+	}
+}
+
 static int
 has_missing(const double *x, size_t d)
 {
@@ -287,24 +383,30 @@ forest_score_block(const struct forest *f, const double *rows, size_t n,
 			scores[r] = forest_score(f, rows + r * d);
 		return;
 	}
-	rank = xaligned_array(d << FLAT_BLOCK_SHIFT, sizeof *rank);
+	rank = fl->term ? NULL :
+	       xaligned_array(d << FLAT_BLOCK_SHIFT, sizeof *rank);
 	for (start = 0; start < n; start += FLAT_BLOCK) {
 		size_t m = n - start < FLAT_BLOCK ? n - start : FLAT_BLOCK;
 		const double *block = rows + start * d;
 		double sums[FLAT_BLOCK];
 
-		for (k = 0; k < d; k++) {
-			const double *cut = fl->cut + fl->cut_start[k];
-			size_t ncut = fl->cut_start[k + 1] - fl->cut_start[k];
-			uint32_t *rk = rank + (k << FLAT_BLOCK_SHIFT);
-
-			count_below_rows(cut, ncut, block + k, d, m, rk);
-			for (r = m; r < FLAT_BLOCK; r++)
-				rk[r] = 0;
-		}
 		for (r = 0; r < m; r++)
 			sums[r] = 0;
-		fl->walk(fl, rank, m, sums);
+		if (fl->term != NULL) {
+			flat_walk_planes(fl, block, m, sums);
+		} else {
+			for (k = 0; k < d; k++) {
+				const double *cut = fl->cut + fl->cut_start[k];
+				size_t ncut = fl->cut_start[k + 1] -
+				              fl->cut_start[k];
+				uint32_t *rk = rank + (k << FLAT_BLOCK_SHIFT);
+
+				count_below_rows(cut, ncut, block + k, d, m, rk);
+				for (r = m; r < FLAT_BLOCK; r++)
+					rk[r] = 0;
+			}
+			fl->walk(fl, rank, m, sums);
+		}
 		for (r = 0; r < m; r++) {
 			const double *x = block + r * d;
 

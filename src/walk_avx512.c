@@ -2,12 +2,12 @@
  * register.
  *
  * Only the functions marked AVX512 use the instructions; score.c calls
- * them only when the processor has them.  The nodes of levels 0 to 5
- * (words 0..63 of a tree) stay in four registers and are looked up with
- * permutes; deeper levels, the rows' ranks for more than four features,
- * and the leaves are gathered.  A step of one register depends on the
- * one before, so GROUPS registers of rows walk side by side to keep the
- * processor busy.  Each row's sum takes the trees in order, as the
+ * them only when the processor has them.  The nodes of levels 0 to 7
+ * (words 0..255 of a tree) stay in up to sixteen registers and are looked
+ * up with permutes, which pick from 32 words; deeper levels, the rows'
+ * ranks for more than four features, and the leaves are gathered.  A
+ * step of one register depends on the one before, so GROUPS registers of
+ * rows walk side by side to keep the processor busy.  Each row's sum takes the trees in order, as the
  * portable walk does, so the two give bit-identical sums. */
 #include "flat.h"
 
@@ -24,6 +24,33 @@ struct tree_regs {
 	const uint32_t *node;  /* all of them */
 	const double *leaf;
 };
+
+/* The words at i from the 32 words 32p .. 32p + 31, for each lane. */
+AVX512 static inline __attribute__((always_inline)) __m512i
+pair_words(const struct tree_regs *tr, unsigned p, __m512i i)
+{
+	return _mm512_permutex2var_epi32(tr->w[2 * p], i, tr->w[2 * p + 1]);
+}
+
+/* The words at i on level 5, 6 or 7 (words 2^level .. 2^(level+1) - 1):
+ * bits 5 and 6 of i say which 32 of them. */
+AVX512 static inline __attribute__((always_inline)) __m512i
+level_words(const struct tree_regs *tr, unsigned level, __m512i i)
+{
+	__mmask16 b5 = _mm512_test_epi32_mask(i, _mm512_set1_epi32(32));
+
+	if (level == 5)
+		return pair_words(tr, 1, i);
+	if (level == 6)
+		return _mm512_mask_blend_epi32(b5, pair_words(tr, 2, i),
+		                               pair_words(tr, 3, i));
+	return _mm512_mask_blend_epi32(
+	    _mm512_test_epi32_mask(i, _mm512_set1_epi32(64)),
+	    _mm512_mask_blend_epi32(b5, pair_words(tr, 4, i),
+	                            pair_words(tr, 5, i)),
+	    _mm512_mask_blend_epi32(b5, pair_words(tr, 6, i),
+	                            pair_words(tr, 7, i)));
+}
 
 /* One level down for the rows of i: to 2i, or 2i + 1 for the rows whose
  * rank exceeds the node's.  A rank is picked from the registers x when
@@ -79,35 +106,15 @@ walk_groups(const struct flat *fl, const struct tree_regs *tr,
 			x[g][k] = _mm512_load_si512(
 			    rank + (k << FLAT_BLOCK_SHIFT) + first);
 	}
-	/* Levels 0-4 from words 0..31, level 5 from 32..63, then gathers. */
+	/* Levels 0-4 from words 0..31, then 5-7 from 32..255, then gathers. */
 	for (level = 0; level < fl->depth && level < 5; level++)
 		for (g = 0; g < GROUPS; g++)
-			i[g] = step(fl, i[g], _mm512_permutex2var_epi32(
-			    tr->w[0], i[g], tr->w[1]), x[g], d, rank, row[g]);
-	if (fl->depth > 5)
+			i[g] = step(fl, i[g], pair_words(tr, 0, i[g]), x[g], d,
+			            rank, row[g]);
+	for (level = 5; level < fl->depth && level < 8; level++)
 		for (g = 0; g < GROUPS; g++)
-			i[g] = step(fl, i[g], _mm512_permutex2var_epi32(
-			    tr->w[2], i[g], tr->w[3]), x[g], d, rank, row[g]);
-	if (fl->depth > 6)
-		for (g = 0; g < GROUPS; g++)
-			i[g] = step(fl, i[g], _mm512_mask_blend_epi32(
-			    _mm512_test_epi32_mask(i[g], _mm512_set1_epi32(32)),
-			    _mm512_permutex2var_epi32(tr->w[4], i[g], tr->w[5]),
-			    _mm512_permutex2var_epi32(tr->w[6], i[g], tr->w[7])),
-			    x[g], d, rank, row[g]);
-	if (fl->depth > 7)
-		for (g = 0; g < GROUPS; g++) {
-			__mmask16 b5 = _mm512_test_epi32_mask(i[g], _mm512_set1_epi32(32));
-			__mmask16 b6 = _mm512_test_epi32_mask(i[g], _mm512_set1_epi32(64));
-			__m512i a = _mm512_mask_blend_epi32(b5,
-			    _mm512_permutex2var_epi32(tr->w[8], i[g], tr->w[9]),
-			    _mm512_permutex2var_epi32(tr->w[10], i[g], tr->w[11]));
-			__m512i b = _mm512_mask_blend_epi32(b5,
-			    _mm512_permutex2var_epi32(tr->w[12], i[g], tr->w[13]),
-			    _mm512_permutex2var_epi32(tr->w[14], i[g], tr->w[15]));
-			i[g] = step(fl, i[g], _mm512_mask_blend_epi32(b6, a, b),
-			    x[g], d, rank, row[g]);
-		}
+			i[g] = step(fl, i[g], level_words(tr, level, i[g]), x[g],
+			            d, rank, row[g]);
 	for (level = 8; level < fl->depth; level++)
 		for (g = 0; g < GROUPS; g++)
 			i[g] = step(fl, i[g], _mm512_i32gather_epi32(

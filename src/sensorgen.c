@@ -67,6 +67,8 @@ static const int kind_max_len[NKIND] = { 0, 1, 1, 60, 30, 1 };
 #define SPIKE_MIN_SD 6.0
 #define SPIKE_EXTRA_SD 4.0
 #define DRIFT_SD 6.0
+/* --shift's move of every sensor's normal, in its standard deviations. */
+#define SHIFT_DEFAULT_SD 4.0
 
 /* Random streams of one seed, one per concern, so that changing the
  * anomalies never changes the normal readings around them. */
@@ -82,6 +84,8 @@ struct options {
 	int start_now;
 	long ndevices;             /* 0: no device column */
 	unsigned kinds;            /* bit per enum kind; 0: not given */
+	long long shift_row;       /* --shift: the first moved reading */
+	double shift_sd;           /* its size in standard deviations; 0: none */
 	uint64_t seed;
 	int no_label, classic;
 	char delim;
@@ -107,6 +111,7 @@ struct device {
 	double sign;               /* its direction, +1 or -1 */
 	long length, done;         /* its readings in all and so far */
 	double stuck_value;
+	double moved[NSENSOR];     /* what --shift added to its mean */
 };
 
 struct sim {
@@ -126,8 +131,9 @@ struct sim {
 static const char usage_text[] =
     "usage: sensorgen [-n count] [-a rate] [-r hz] [-i seconds] "
     "[--start time]\n"
-    "                 [-D devices] [-k kinds] [--seed n] [--no-label] "
-    "[-d char]\n"
+    "                 [-D devices] [-k kinds] [--seed n] "
+    "[--shift row[,sd]]\n"
+    "                 [--no-label] [-d char]\n"
     "       sensorgen --classic [-r hz] [--no-label] [-d char]\n";
 
 static const char help_text[] =
@@ -148,6 +154,8 @@ static const char help_text[] =
     "  -k, --kinds LIST       anomalies to plant: burst, spike, drift, "
     "stuck,\n"
     "                         dropout (default burst)\n"
+    "      --shift ROW[,SD]   from reading ROW on, a new normal SD (default\n"
+    "                         4) standard deviations up, labelled 0\n"
     "      --no-label         leave out the label and kind columns\n"
     "      --classic          the original data/sensor_data.csv\n"
     "  -d, --delimiter CHAR   separate fields with CHAR (default tab)\n"
@@ -314,9 +322,24 @@ parse_interval(const char *arg)
 	return ns;
 }
 
+/* --shift ROW[,SD]: the first reading of the new normal, and how far it
+ * moves. */
+static void
+parse_shift(const char *arg, struct options *opt)
+{
+	char *copy = xstrdup(arg), *comma = strchr(copy, ',');
+
+	if (comma != NULL)
+		*comma = '\0';
+	opt->shift_row = opt_integer("--shift", copy, 0, LLONG_MAX);
+	opt->shift_sd = comma == NULL ? SHIFT_DEFAULT_SD :
+	                opt_real("--shift", comma + 1, -1e6, 1e6, 1);
+	free(copy);
+}
+
 enum {
 	OPT_SEED = 256, OPT_START, OPT_NO_LABEL, OPT_CLASSIC, OPT_HELP,
-	OPT_VERSION
+	OPT_VERSION, OPT_SHIFT
 };
 
 static const struct option long_options[] = {
@@ -328,6 +351,7 @@ static const struct option long_options[] = {
 	{ "devices", required_argument, NULL, 'D' },
 	{ "kinds", required_argument, NULL, 'k' },
 	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "shift", required_argument, NULL, OPT_SHIFT },
 	{ "no-label", no_argument, NULL, OPT_NO_LABEL },
 	{ "classic", no_argument, NULL, OPT_CLASSIC },
 	{ "delimiter", required_argument, NULL, 'd' },
@@ -387,6 +411,10 @@ parse_option(int c, struct options *opt)
 		opt->seed = (uint64_t)opt_integer("--seed", optarg, 0,
 		                                  LLONG_MAX);
 		name = "--seed";
+		break;
+	case OPT_SHIFT:
+		parse_shift(optarg, opt);
+		name = "--shift";
 		break;
 	case OPT_NO_LABEL:
 		opt->no_label = 1;
@@ -600,6 +628,7 @@ device_init(struct device *dev, long index, const struct options *opt,
 		dev->mean[j] = normal_mean[j];
 		dev->sd[j] = normal_sd[j];
 		dev->last[j] = NAN;
+		dev->moved[j] = 0;
 		if (opt->ndevices == 0)
 			continue;
 		/* A machine of its own: its mean within one standard
@@ -696,7 +725,7 @@ apply_event(struct sim *s, struct device *dev, double *v)
 	switch (dev->event) {
 	case BURST:
 		for (j = 0; j < NSENSOR; j++)
-			v[j] = burst_mean[j] +
+			v[j] = burst_mean[j] + dev->moved[j] +
 			       burst_sd[j] * rng_normal(&s->plan);
 		break;
 	case SPIKE:
@@ -808,6 +837,23 @@ write_row(struct sim *s, const struct device *dev, const double *v,
 	out_char(o, '\n');
 }
 
+/* --shift: every machine's normal moves for good (a service, a new
+ * sensor); the anomalies planted from now on are planted around it. */
+static void
+shift_normal(struct sim *s)
+{
+	long d;
+	int j;
+
+	for (d = 0; d < s->ndevice; d++)
+		for (j = 0; j < NSENSOR; j++) {
+			struct device *dev = &s->device[d];
+
+			dev->moved[j] = s->opt->shift_sd * dev->sd[j];
+			dev->mean[j] += dev->moved[j];
+		}
+}
+
 static void
 run_stream(const struct options *opt)
 {
@@ -821,7 +867,11 @@ run_stream(const struct options *opt)
 	for (i = 0; opt->count == 0 || i < opt->count; i++) {
 		struct device *dev = &s.device[i % s.ndevice];
 		double v[NSENSOR];
-		enum kind planted = simulate(&s, dev, v);
+		enum kind planted;
+
+		if (opt->shift_sd != 0 && i == opt->shift_row)
+			shift_normal(&s);
+		planted = simulate(&s, dev, v);
 
 		if (s.clock.sec > LAST_SECOND) {
 			out_flush(&s.out); /* the readings so far are good */

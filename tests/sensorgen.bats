@@ -360,3 +360,33 @@ EOF
 	[ -z "$err" ]
 	[ "$(head -1 <<<"$out")" = "sensorgen (iftools) 0.1.0" ]
 }
+
+@test "--shift: the readings before it unchanged, the ones after moved and labelled 0" {
+	run_split bash -c 'diff <(sensorgen -n 3000 --seed 5 | head -1001) <(sensorgen -n 3000 --seed 5 --shift 1000 | head -1001)'
+	[ "$status" -eq 0 ]
+	# Temperature is N(50, 5): 4 sd up is 70, 2 sd down is 40; no anomaly
+	# planted with -a 0, and every label 0.
+	run_split bash -c 'sensorgen -n 3000 -a 0 --seed 5 --shift 1000 | awk -F "\t" "NR > 1001 { s += \$2; n++; l += \$5 } END { printf \"%.0f %d\n\", s / n, l }"'
+	[ "$out" = "70 0" ]
+	run_split bash -c 'sensorgen -n 3000 -a 0 --seed 5 --shift 1000,-2 | awk -F "\t" "NR > 1001 { s += \$2; n++ } END { printf \"%.0f\n\", s / n }"'
+	[ "$out" = "40" ]
+	# Spikes after the shift are planted around the new normal: their
+	# unaffected sensors sit near it.
+	run_split bash -c 'sensorgen -n 4000 --seed 5 -k burst --shift 1000 | awk -F "\t" "NR > 1001 && \$6 == \"burst\" { s += \$2; n++ } END { printf \"%.0f\n\", s / n }"'
+	[ "$out" = "110" ]
+	[ -z "$err" ]
+}
+
+@test "--shift: bad values, and no --classic" {
+	while IFS='|' read -r args message; do
+		run_split sensorgen $args
+		[ "$status" -eq 2 ]
+		[ "$err" = "sensorgen: $message
+Try 'sensorgen --help' for more information." ] || { echo "for $args: $err"; false; }
+	done <<'EOF2'
+--shift x|invalid value 'x' for --shift: not a whole number
+--shift -1|invalid value '-1' for --shift: must be at least 0
+--shift 5,y|invalid value 'y' for --shift: not a number
+--classic --shift 5|--classic cannot be combined with --shift
+EOF2
+}

@@ -37,6 +37,7 @@ struct grower {
 	struct rng *rng;
 	double *lo, *hi;     /* per-feature range in the node */
 	size_t *candidates;  /* features not constant in the node */
+	signed char *side;   /* partition's: each item's way, -1, 0 or 1 */
 	struct tree *tree;
 	uint32_t term_cap;
 };
@@ -67,23 +68,22 @@ nonconstant_features(struct grower *g, const struct item *items, size_t n)
 {
 	size_t f, i, count = 0, d = g->nfeature;
 
+	/* A feature at a time, in locals: stores to lo and hi, which may
+	 * alias the rows, would otherwise be made on every row. */
 	for (f = 0; f < d; f++) {
-		g->lo[f] = INFINITY;
-		g->hi[f] = -INFINITY;
-	}
-	for (i = 0; i < n; i++) {
-		const double *x = row_of(g, &items[i]);
+		double lo = INFINITY, hi = -INFINITY;
 
-		for (f = 0; f < d; f++) {
-			if (x[f] < g->lo[f])
-				g->lo[f] = x[f];
-			if (x[f] > g->hi[f])
-				g->hi[f] = x[f];
+		for (i = 0; i < n; i++) {
+			double v = row_of(g, &items[i])[f];
+
+			lo = v < lo ? v : lo;
+			hi = v > hi ? v : hi;
 		}
-	}
-	for (f = 0; f < d; f++)
-		if (g->lo[f] < g->hi[f])
+		g->lo[f] = lo;
+		g->hi[f] = hi;
+		if (lo < hi)
 			g->candidates[count++] = f;
+	}
 	return count;
 }
 
@@ -167,6 +167,7 @@ partition(struct grower *g, const struct node *n, struct item *items,
 	for (i = 0; i < nitem; i++) {
 		int side = node_side(t, n, row_of(g, &items[i]));
 
+		g->side[i] = (signed char)side;
 		wleft += side < 0 ? items[i].weight : 0;
 		wright += side > 0 ? items[i].weight : 0;
 		nl += side < 0;
@@ -175,14 +176,18 @@ partition(struct grower *g, const struct node *n, struct item *items,
 	if (both == 0) {
 		size_t lo = 0, hi = nitem;
 
+		/* The sides move with the items: each is judged once. */
 		while (lo < hi) {
-			if (node_side(t, n, row_of(g, &items[lo])) < 0) {
+			if (g->side[lo] < 0) {
 				lo++;
 			} else {
 				struct item tmp = items[lo];
+				signed char side = g->side[lo];
 
 				items[lo] = items[--hi];
 				items[hi] = tmp;
+				g->side[lo] = g->side[hi];
+				g->side[hi] = side;
 			}
 		}
 		*left = items;
@@ -194,7 +199,7 @@ partition(struct grower *g, const struct node *n, struct item *items,
 	*right = xreallocarray(NULL, nitem - nl, sizeof **right);
 	nl = 0;
 	for (i = 0; i < nitem; i++) {
-		int side = node_side(t, n, row_of(g, &items[i]));
+		int side = g->side[i];
 		struct item it = items[i];
 
 		if (side <= 0) {
@@ -288,6 +293,7 @@ grow_tree(struct tree *t, const double *rows, size_t psi, size_t nfeature,
 	g.lo = xreallocarray(NULL, nfeature, sizeof *g.lo);
 	g.hi = xreallocarray(NULL, nfeature, sizeof *g.hi);
 	g.candidates = xreallocarray(NULL, nfeature, sizeof *g.candidates);
+	g.side = xreallocarray(NULL, psi ? psi : 1, sizeof *g.side);
 	for (i = 0; i < psi; i++) {
 		items[i].row = (uint32_t)i;
 		items[i].weight = 1;
@@ -304,6 +310,7 @@ grow_tree(struct tree *t, const double *rows, size_t psi, size_t nfeature,
 	free(g.lo);
 	free(g.hi);
 	free(g.candidates);
+	free(g.side);
 }
 
 void
@@ -352,6 +359,13 @@ forest_grow(struct forest *f, struct sampler *s, int threads)
 	f->c_psi = forest_c((double)f->sample_size);
 	f->tree = xcalloc(f->ntree, sizeof *f->tree);
 	parallel_for(grow_one, &c, f->ntree, threads);
+}
+
+void
+forest_grow_tree(const struct forest *f, struct tree *t, const double *rows,
+                 size_t n, struct rng *rng)
+{
+	grow_tree(t, rows, n, f->nfeature, f->extension, rng);
 }
 
 void

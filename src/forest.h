@@ -76,6 +76,11 @@ struct flat;
 /* Grow the forest from the samples, with f->extension already set.  It
  * scores faster after forest_prepare. */
 void forest_grow(struct forest *f, struct sampler *s, int threads);
+/* Grow one tree for f (its extension and feature count) on n rows
+ * (row-major), drawing from rng. */
+struct rng;
+void forest_grow_tree(const struct forest *f, struct tree *t,
+                      const double *rows, size_t n, struct rng *rng);
 void forest_free(struct forest *f);
 
 /* Fill in every leaf's path length from the tree's shape and sizes. */
@@ -126,6 +131,15 @@ void flat_free(struct flat *fl);
  * IFTOOLS_SIMD=0).  Forests deeper than the layout allows keep the
  * general walk. */
 void forest_prepare(struct forest *f);
+
+/* Forests that change while they score (ifscore --adapt): a layout in
+ * which one tree can be replaced without touching the others', and the
+ * replacement.  Each tree walks as its own splits say, so scores stay
+ * bit-identical to forest_prepare's. */
+void forest_prepare_replaceable(struct forest *f);
+/* Tree i becomes *t (the forest takes its memory, the old tree's is
+ * freed); the layout follows. */
+void forest_replace_tree(struct forest *f, size_t i, struct tree *t);
 
 /* Score n rows (row-major, nfeature each) on this thread, a tree at a time
  * so each stays in cache; bit-identical to forest_score on each row. */

@@ -198,39 +198,85 @@ flat_choose_walk(void)
 	return flat_walk_portable;
 }
 
-void
-forest_prepare(struct forest *f)
+static unsigned
+tree_nterm(const struct tree *t)
 {
-	struct flat *fl;
-	unsigned depth = 0;
-	size_t t, i, nleaf;
+	unsigned nterm = 1;
+	uint32_t i;
 
-	flat_free(f->flat);
-	f->flat = NULL;
+	for (i = 0; i < t->nnode; i++)
+		if (t->node[i].nterm > nterm)
+			nterm = t->node[i].nterm;
+	return nterm;
+}
+
+/* The most terms a node of the forest has, at least one; room for as
+ * many as a plane of the forest's extension can have. */
+static unsigned
+forest_nterm(const struct forest *f)
+{
+	unsigned nterm = f->extension + 1;
+	size_t t;
+
+	for (t = 0; t < f->ntree; t++)
+		if (tree_nterm(&f->tree[t]) > nterm)
+			nterm = tree_nterm(&f->tree[t]);
+	return nterm;
+}
+
+/* The deepest tree of the forest. */
+static unsigned
+forest_depth(const struct forest *f)
+{
+	unsigned depth = 0;
+	size_t t;
+
 	for (t = 0; t < f->ntree; t++) {
 		unsigned d = tree_depth(&f->tree[t], 0);
 
 		if (d > depth)
 			depth = d;
 	}
-	if (depth > FLAT_DEPTH_MAX || f->ntree == 0)
-		return;
-	fl = xcalloc(1, sizeof *fl);
+	return depth;
+}
+
+/* A layout of the given depth; with terms, nterm terms a node, zeroed. */
+static struct flat *
+flat_new(const struct forest *f, unsigned depth, unsigned nterm)
+{
+	struct flat *fl = xcalloc(1, sizeof *fl);
+	size_t nleaf = (size_t)1 << depth;
+
 	fl->ntree = f->ntree;
 	fl->nfeature = f->nfeature;
 	fl->depth = depth;
-	nleaf = (size_t)1 << depth;
 	fl->stride = nleaf > FLAT_MIN_STRIDE ? nleaf : FLAT_MIN_STRIDE;
-	if (f->extension > 0) {
-		/* Zeroed terms: padding nodes send every row left. */
-		fl->nterm = 1;
-		for (t = 0; t < f->ntree; t++)
-			for (i = 0; i < f->tree[t].nnode; i++)
-				if (f->tree[t].node[i].nterm > fl->nterm)
-					fl->nterm = f->tree[t].node[i].nterm;
-		fl->term = xcalloc(f->ntree * fl->stride * fl->nterm,
+	fl->nterm = nterm;
+	if (nterm > 0)
+		fl->term = xcalloc(f->ntree * fl->stride * nterm,
 		                   sizeof *fl->term);
-	} else {
+	fl->leaf = xcalloc(f->ntree * nleaf, sizeof *fl->leaf);
+	fl->walk = flat_choose_walk();
+	return fl;
+}
+
+void
+forest_prepare(struct forest *f)
+{
+	struct flat *fl;
+	unsigned depth, nterm = 0;
+	size_t t, i;
+
+	flat_free(f->flat);
+	f->flat = NULL;
+	depth = forest_depth(f);
+	if (depth > FLAT_DEPTH_MAX || f->ntree == 0)
+		return;
+	/* Zeroed terms: padding nodes send every row left. */
+	if (f->extension > 0)
+		nterm = forest_nterm(f);
+	fl = flat_new(f, depth, nterm);
+	if (nterm == 0) {
 		while (((size_t)1 << fl->fbits) < f->nfeature)
 			fl->fbits++;
 		if (fl->fbits > 16 || !flat_cuts(fl, f)) {
@@ -242,11 +288,50 @@ forest_prepare(struct forest *f)
 		for (i = 0; i < f->ntree * fl->stride; i++)
 			fl->node[i] = UINT32_MAX << fl->fbits; /* always left */
 	}
-	fl->leaf = xcalloc(f->ntree * nleaf, sizeof *fl->leaf);
 	for (t = 0; t < f->ntree; t++)
 		flat_fill(fl, t, &f->tree[t], 0, 1, 0);
-	fl->walk = flat_choose_walk();
 	f->flat = fl;
+}
+
+/* A layout of terms, each node its own split or plane: a tree's words do
+ * not depend on the other trees' (as ranks among the forest's cuts do),
+ * so one tree can be replaced alone.  Deep enough for every tree grown on
+ * sample_size rows. */
+void
+forest_prepare_replaceable(struct forest *f)
+{
+	unsigned depth = forest_depth(f), limit;
+	size_t t;
+
+	flat_free(f->flat);
+	f->flat = NULL;
+	limit = forest_height_limit(f->sample_size);
+	if (limit > depth)
+		depth = limit;
+	if (depth > FLAT_DEPTH_MAX || f->ntree == 0)
+		return;
+	f->flat = flat_new(f, depth, forest_nterm(f));
+	for (t = 0; t < f->ntree; t++)
+		flat_fill(f->flat, t, &f->tree[t], 0, 1, 0);
+}
+
+void
+forest_replace_tree(struct forest *f, size_t i, struct tree *t)
+{
+	struct flat *fl = f->flat;
+
+	free(f->tree[i].node);
+	free(f->tree[i].term);
+	f->tree[i] = *t;
+	if (fl == NULL)
+		return;
+	if (tree_depth(t, 0) > fl->depth || tree_nterm(t) > fl->nterm) {
+		forest_prepare_replaceable(f);
+		return;
+	}
+	memset(fl->term + i * fl->stride * fl->nterm, 0,
+	       fl->stride * fl->nterm * sizeof *fl->term);
+	flat_fill(fl, i, t, 0, 1, 0);
 }
 
 /* One step down a flat tree for the block's row `row`: the branch is

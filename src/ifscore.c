@@ -1,4 +1,5 @@
 /* ifscore: score a TSV stream line by line against an Isolation Forest. */
+#include "adapt.h"
 #include "forest.h"
 #include "format.h"
 #include "model.h"
@@ -6,10 +7,12 @@
 #include "out.h"
 #include "parallel.h"
 #include "pipeline.h"
+#include "state.h"
 #include "tsv.h"
 #include "util.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +23,15 @@ struct options {
 	double threshold;
 	int has_threshold, unbuffered, json, strict, print_model, jobs;
 	char delim;
+	size_t adapt;             /* --adapt W; 0: a frozen forest */
+	int adapt_all;
+	const char *state;        /* --state FILE */
+	uint64_t checkpoint;      /* --checkpoint N; 0: none */
 };
 
 static const char usage_text[] =
     "usage: ifscore -m MODEL [-u] [-d CHAR] [-j N] [-T X] [--json] [--strict]\n"
+    "               [--adapt W [--adapt-all] [--state FILE [--checkpoint N]]]\n"
     "               [FILE ...]\n"
     "       ifscore -m MODEL --print-model\n";
 
@@ -37,11 +45,19 @@ static const char help_text[] =
     "  -u, --unbuffered       flush after every line\n"
     "      --json             write JSON Lines instead of TSV\n"
     "      --strict           stop at the first bad row\n"
+    "      --adapt W          follow the stream: every W/trees rows, replace\n"
+    "                         the oldest tree by one grown on the last W rows\n"
+    "      --adapt-all        let rows flagged as anomalies into the samples\n"
+    "      --state FILE       carry what --adapt learnt over restarts in FILE\n"
+    "      --checkpoint N     also write the state every N rows\n"
     "      --print-model      check the model, write it out as read, exit\n"
     "  -h, --help             print this help and exit\n"
     "  -V, --version          print the version and exit\n";
 
-enum { OPT_JSON = 256, OPT_STRICT, OPT_PRINT_MODEL };
+enum {
+	OPT_JSON = 256, OPT_STRICT, OPT_PRINT_MODEL, OPT_ADAPT, OPT_ADAPT_ALL,
+	OPT_STATE, OPT_CHECKPOINT
+};
 
 static void
 parse_options(struct options *o, int *argc, char ***argv)
@@ -55,6 +71,10 @@ parse_options(struct options *o, int *argc, char ***argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "print-model", no_argument, NULL, OPT_PRINT_MODEL },
+		{ "adapt", required_argument, NULL, OPT_ADAPT },
+		{ "adapt-all", no_argument, NULL, OPT_ADAPT_ALL },
+		{ "state", required_argument, NULL, OPT_STATE },
+		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -93,6 +113,21 @@ parse_options(struct options *o, int *argc, char ***argv)
 		case OPT_PRINT_MODEL:
 			o->print_model = 1;
 			break;
+		case OPT_ADAPT:
+			o->adapt = (size_t)opt_integer("--adapt", optarg, 1,
+			                               1 << 24);
+			break;
+		case OPT_ADAPT_ALL:
+			o->adapt_all = 1;
+			break;
+		case OPT_STATE:
+			o->state = optarg;
+			break;
+		case OPT_CHECKPOINT:
+			o->checkpoint = (uint64_t)opt_integer("--checkpoint",
+			                                      optarg, 1,
+			                                      INT64_MAX);
+			break;
 		case 'h':
 			help_exit(usage_text, help_text);
 			break;
@@ -108,6 +143,14 @@ parse_options(struct options *o, int *argc, char ***argv)
 		usage_error("no model given (-m MODEL)");
 	if (o->print_model && *argc > 0)
 		usage_error("--print-model reads no input files");
+	if (o->adapt_all && !o->adapt)
+		usage_error("--adapt-all needs --adapt");
+	if (o->state && !o->adapt)
+		usage_error("--state needs --adapt");
+	if (o->checkpoint && !o->state)
+		usage_error("--checkpoint needs --state");
+	if (o->print_model && o->adapt)
+		usage_error("--print-model cannot be combined with --adapt");
 }
 
 /* The input column of every model feature, or exit naming what is
@@ -141,13 +184,24 @@ find_features(const struct model *m, const struct tsv *t)
  * walk (score.c), format (format.c); the pipeline (pipeline.c) runs them
  * on the worker threads and writes the rows back in input order. */
 
-/* What every step reads; nothing in it changes while rows flow. */
+/* What every step reads; only the ordered step changes the part that
+ * adapts. */
 struct scoring {
 	const struct model *m;
 	const struct tsv *t;
 	const size_t *cols;           /* the model's features' columns */
 	double threshold;
 	struct format format;
+	struct adaptive *adaptive;    /* --adapt, or NULL */
+};
+
+/* --adapt: the forest learning in the ordered step, and its state file. */
+struct adaptive {
+	struct adapt a;
+	int strict, halted;           /* --strict, and a bad row seen */
+	const char *state;            /* --state FILE, or NULL */
+	uint64_t model_hash;
+	uint64_t checkpoint;          /* --checkpoint N, or 0 */
 };
 
 /* A chunk's own memory. */
@@ -155,6 +209,7 @@ struct batch {
 	struct tsv_row row;           /* room to split a record */
 	double *x;                    /* CHUNK_ROWS rows of features */
 	double score[CHUNK_ROWS];
+	unsigned char flag[CHUNK_ROWS]; /* --adapt: flagged when scored */
 };
 
 static void *
@@ -208,7 +263,47 @@ parse_chunk(void *arg, struct chunk *c)
 	}
 }
 
-/* Walk the chunk's rows and write them out. */
+/* --adapt: walk the chunk in order, the forest learning between the
+ * segments (adapt.c), and write the state at every checkpoint.  With
+ * --strict nothing after the first bad row is learnt: it is never
+ * written either. */
+static void
+adapt_chunk(void *arg, struct chunk *c)
+{
+	const struct scoring *s = arg;
+	struct adaptive *ad = s->adaptive;
+	struct batch *b = c->work;
+	size_t n = ad->halted ? 0 : c->n, start = 0;
+
+	if (ad->strict && c->first_bad < n) {
+		n = c->first_bad;
+		ad->halted = 1;
+	}
+	memset(b->score + n, 0, (c->n - n) * sizeof *b->score);
+	memset(b->flag + n, 0, c->n - n);
+	while (start < n) {
+		size_t end = start;
+
+		if (ad->checkpoint > 0) {
+			uint64_t left = ad->checkpoint -
+			                ad->a.rows % ad->checkpoint;
+
+			for (; end < n && left > 0; end++)
+				left -= c->ok[end] != 0;
+		} else {
+			end = n;
+		}
+		adapt_rows(&ad->a, b->x + start * s->m->forest.nfeature,
+		           c->ok + start, end - start, b->score + start,
+		           b->flag + start);
+		if (ad->checkpoint > 0 && ad->a.rows % ad->checkpoint == 0 &&
+		    end > start && c->ok[end - 1])
+			state_save(ad->state, ad->model_hash, s->m, &ad->a);
+		start = end;
+	}
+}
+
+/* Walk the chunk's rows (unless --adapt has) and write them out. */
 static void
 finish_chunk(void *arg, struct chunk *c)
 {
@@ -216,15 +311,18 @@ finish_chunk(void *arg, struct chunk *c)
 	struct batch *b = c->work;
 	size_t i;
 
-	forest_score_block(&s->m->forest, b->x, c->n, b->score);
+	if (s->adaptive == NULL)
+		forest_score_block(&s->m->forest, b->x, c->n, b->score);
 	for (i = 0; i < c->n; i++) {
 		char score[16];
 		struct format_values v = { score, 0, "error", NULL, 0, NULL, 0 };
 
 		if (c->ok[i]) {
+			int flagged = s->adaptive ? b->flag[i] :
+			    forest_is_anomaly(b->score[i], s->threshold);
+
 			v.score_len = num_format_score(score, b->score[i]);
-			v.status = forest_is_anomaly(b->score[i], s->threshold) ?
-			           "anomaly" : "normal";
+			v.status = flagged ? "anomaly" : "normal";
 		}
 		row_of(&b->row, c, i);
 		format_row(&s->format, &c->result, &b->row, c->ok[i], &v);
@@ -238,11 +336,13 @@ static const char *const added_columns[] = { "score", "status" };
 /* Score every row; exit status 0, or 2 after a bad row or input. */
 static int
 score_stream(const struct options *opt, struct tsv *t, struct out *o,
-             const struct model *m, const size_t *cols, double threshold)
+             const struct model *m, const size_t *cols, double threshold,
+             struct adaptive *adaptive)
 {
-	struct scoring s = { m, t, cols, threshold, { 0 } };
+	struct scoring s = { m, t, cols, threshold, { 0 }, adaptive };
 	struct pipeline_steps steps = {
-		&s, batch_new, batch_free, parse_chunk, NULL, finish_chunk
+		&s, batch_new, batch_free, parse_chunk,
+		adaptive ? adapt_chunk : NULL, finish_chunk
 	};
 	struct pipeline_options popt = { opt->jobs, opt->strict,
 	                                 opt->unbuffered };
@@ -256,6 +356,80 @@ score_stream(const struct options *opt, struct tsv *t, struct out *o,
 	return t->failed ? EXIT_TROUBLE : 0;
 }
 
+/* --- Adapting, and the state file ----------------------------------- */
+
+static volatile sig_atomic_t stop_signal;
+
+static void
+on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* With --state, SIGHUP, SIGINT and SIGTERM end the reading (tsv's stop):
+ * the rows read so far are written, then the state, then the program
+ * ends by the signal.  A signal ignored by the caller stays ignored. */
+static void
+catch_stop_signals(struct tsv *t)
+{
+	static const int signals[] = { SIGHUP, SIGINT, SIGTERM };
+	struct sigaction sa, old;
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal; /* no SA_RESTART: a read ends */
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof signals / sizeof *signals; i++)
+		if (sigaction(signals[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			sigaction(signals[i], &sa, NULL);
+	t->stop = &stop_signal;
+}
+
+/* The forest learns from the stream (from the state file when it has
+ * one); the threshold follows a model trained with a contamination,
+ * unless -T fixes it. */
+static void
+adaptive_init(struct adaptive *ad, const struct options *opt,
+              struct model *m, double threshold)
+{
+	memset(ad, 0, sizeof *ad);
+	if (opt->adapt < m->forest.sample_size)
+		usage_error("invalid value '%zu' for --adapt: the window must "
+		            "hold at least the model's sample size (%zu)",
+		            opt->adapt, m->forest.sample_size);
+	adapt_init(&ad->a, &m->forest, opt->adapt, opt->adapt_all, threshold,
+	           opt->has_threshold ? 0 : m->contamination, m->seed);
+	ad->strict = opt->strict;
+	ad->checkpoint = opt->checkpoint;
+	ad->state = opt->state;
+	if (opt->state == NULL)
+		return;
+	ad->model_hash = state_model_hash(opt->model);
+	if (state_load(opt->state, opt->model, ad->model_hash, m, &ad->a) &&
+	    opt->has_threshold)
+		ad->a.threshold = threshold;
+}
+
+/* After the last row written: the state, and the signal that stopped
+ * the run, if one did. */
+static void
+adaptive_finish(struct adaptive *ad, const struct model *m)
+{
+	if (ad->state != NULL)
+		state_save(ad->state, ad->model_hash, m, &ad->a);
+	adapt_free(&ad->a);
+	if (stop_signal) {
+		sigset_t set;
+
+		signal(stop_signal, SIG_DFL);
+		sigemptyset(&set);
+		sigaddset(&set, stop_signal);
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+		raise(stop_signal);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -263,6 +437,7 @@ main(int argc, char *argv[])
 	struct model m;
 	struct tsv t;
 	struct out o;
+	struct adaptive adaptive;
 	size_t *cols;
 	double threshold;
 	char error[512];
@@ -279,13 +454,21 @@ main(int argc, char *argv[])
 		return 0;
 	}
 
+	if (opt.adapt)
+		adaptive_init(&adaptive, &opt, &m, threshold);
+
 	tsv_open(&t, argv, argc, opt.delim);
+	if (opt.state)
+		catch_stop_signals(&t);
 	out_init(&o, STDOUT_FILENO, "standard output");
 	if (!tsv_read_header(&t))
 		exit(EXIT_TROUBLE);
 	cols = find_features(&m, &t);
-	status = score_stream(&opt, &t, &o, &m, cols, threshold);
+	status = score_stream(&opt, &t, &o, &m, cols, threshold,
+	                      opt.adapt ? &adaptive : NULL);
 	out_finish(&o);
+	if (opt.adapt)
+		adaptive_finish(&adaptive, &m);
 	free(cols);
 	model_free(&m);
 	tsv_close(&t);

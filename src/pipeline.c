@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +235,7 @@ pipeline_start(struct pipeline *p, struct tsv *t, struct out *out,
 {
 	size_t i;
 	int k, want = opt->jobs > 1 ? opt->jobs : 0;
+	sigset_t stop_signals, old_mask;
 
 	memset(p, 0, sizeof *p);
 	p->t = t;
@@ -254,10 +256,18 @@ pipeline_start(struct pipeline *p, struct tsv *t, struct out *out,
 	/* Fewer workers than asked for, when the system has no more to
 	 * give; none at all still works, on the reader's thread. */
 	p->worker = xcalloc((size_t)want + 1, sizeof *p->worker);
+	/* The signals a filter stops on go to the reader's thread, whose
+	 * read they interrupt (tsv's stop), never to a worker. */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGHUP);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
 	for (k = 0; k < want; k++)
 		if (pthread_create(&p->worker[p->nworker], NULL, worker_main,
 		                   p) == 0)
 			p->nworker++;
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	t->before_read = pipeline_drain;
 	t->before_read_arg = p;
 	t->before_message = pipeline_catch_up;

@@ -184,8 +184,14 @@ input_ready(int fd)
 	return poll(&p, 1, 0) == 1;
 }
 
+static int
+stopped(const struct tsv *t)
+{
+	return t->stop != NULL && *t->stop;
+}
+
 /* Append more input to the buffer; 0 at the end of the input (or when it
- * cannot be read, which is reported). */
+ * cannot be read, which is reported, or when stopped). */
 static int
 fill(struct tsv *t)
 {
@@ -207,7 +213,9 @@ fill(struct tsv *t)
 		t->before_read(t->before_read_arg);
 	do
 		n = read(t->fd, t->buf + t->len, t->cap - t->len);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && errno == EINTR && !stopped(t));
+	if (n < 0 && errno == EINTR)
+		return 0;
 	if (n < 0) {
 		before_message(t);
 		warnf("cannot read '%s':", t->name);
@@ -369,13 +377,15 @@ static int
 next_record(struct tsv *t)
 {
 	for (;;) {
+		if (stopped(t))
+			return 0;
 		if (t->fd >= 0 && next_line(t)) {
 			if (t->record_len == 0)
 				continue;
 			return 1;
 		}
 		close_current(t);
-		if (!start_input(t))
+		if (stopped(t) || !start_input(t))
 			return 0;
 	}
 }

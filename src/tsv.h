@@ -13,6 +13,7 @@
 #ifndef IFTOOLS_TSV_H
 #define IFTOOLS_TSV_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "num.h"
@@ -54,6 +55,9 @@ struct tsv {
 	 * that holds earlier rows writes them, and their messages, first. */
 	void (*before_message)(void *arg);
 	void *before_message_arg;
+	/* Set (by a signal handler) to end the reading early: the next
+	 * record, or a read that a signal interrupts, is the end. */
+	volatile sig_atomic_t *stop;
 };
 
 /* Read paths[0..npaths), or standard input when npaths is 0. */

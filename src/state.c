@@ -1,0 +1,419 @@
+/* state.c: ifscore's state file (state.h, iforest(5)).
+ *
+ *	ifstate 1
+ *	model HASH            FNV-1a of the model file it started from
+ *	window W              --adapt W
+ *	adapt_all 0|1
+ *	threshold REAL
+ *	rows N                rows scored, over every run
+ *	replaced N            trees replaced
+ *	oldest T              the tree replaced next
+ *	head SLOT             the window slot the next row takes
+ *	slots N               then N lines, slot by slot:
+ *	  SCORE FLAG X1 .. XD   (NA: a missing value)
+ *	context N             then N lines of per-group context state
+ *	forest                then the adapted forest, a whole model file
+ *
+ * Reals are written with 17 significant digits, so a restarted run
+ * scores exactly as one run would have. */
+#include "state.h"
+#include "adapt.h"
+#include "forest.h"
+#include "model.h"
+#include "out.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STATE_MAGIC "ifstate"
+#define STATE_VERSION 1
+
+/* The whole file, NUL-terminated, or NULL with errno set. */
+static char *
+read_whole(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY);
+	size_t cap = 1 << 16, n = 0;
+	char *buf;
+
+	if (fd < 0)
+		return NULL;
+	buf = xmalloc(cap);
+	for (;;) {
+		ssize_t r = read(fd, buf + n, cap - n - 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int saved = errno;
+
+			free(buf);
+			close(fd);
+			errno = saved;
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (cap - n - 1 == 0)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+uint64_t
+state_model_hash(const char *model_path)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+	size_t len, i;
+	char *text = read_whole(model_path, &len);
+
+	if (text == NULL)
+		die("cannot read model '%s':", model_path);
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)text[i];
+		h *= UINT64_C(1099511628211);
+	}
+	free(text);
+	return h;
+}
+
+/* --- Writing ---------------------------------------------------------- */
+
+static char *temp_path;
+
+static void
+remove_temp(void)
+{
+	if (temp_path != NULL)
+		unlink(temp_path);
+}
+
+static void
+write_real(struct out *o, double x)
+{
+	if (x != x)
+		out_str(o, "NA");
+	else
+		out_printf(o, "%.17g", x);
+}
+
+static void
+write_header(struct out *o, uint64_t model_hash, const struct adapt *a)
+{
+	size_t i, k, d = a->nfeature;
+
+	out_printf(o, "%s %d\nmodel %016" PRIx64 "\nwindow %zu\n"
+	           "adapt_all %d\nthreshold ", STATE_MAGIC, STATE_VERSION,
+	           model_hash, a->window, a->all);
+	write_real(o, a->threshold);
+	out_printf(o, "\nrows %" PRIu64 "\nreplaced %" PRIu64 "\noldest %zu\n"
+	           "head %zu\nslots %zu\n", a->rows, a->replaced, a->oldest,
+	           a->head, a->fill);
+	for (i = 0; i < a->fill; i++) {
+		write_real(o, a->score[i]);
+		out_printf(o, " %d", a->flag[i]);
+		for (k = 0; k < d; k++) {
+			out_char(o, ' ');
+			write_real(o, a->x[i * d + k]);
+		}
+		out_char(o, '\n');
+	}
+	/* Per-group context state (ifscore -g) goes here, as its own
+	 * lines; a stream without groups has none. */
+	out_str(o, "context 0\nforest\n");
+}
+
+/* The directory entry of the rename must reach the disk too. */
+static void
+sync_directory(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int fd;
+
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY);
+	if (fd >= 0) {
+		fsync(fd); /* best effort: some file systems refuse it */
+		close(fd);
+	}
+	free(dir);
+}
+
+void
+state_save(const char *path, uint64_t model_hash, const struct model *m,
+           const struct adapt *a)
+{
+	static int registered;
+	struct out o;
+	struct model adapted = *m;
+	mode_t mask;
+	int fd;
+
+	if (!registered) {
+		atexit(remove_temp);
+		registered = 1;
+	}
+	temp_path = xmalloc(strlen(path) + sizeof ".XXXXXX");
+	sprintf(temp_path, "%s.XXXXXX", path);
+	fd = mkstemp(temp_path);
+	if (fd < 0) {
+		free(temp_path);
+		temp_path = NULL;
+		die("cannot write state '%s':", path);
+	}
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) != 0)
+		die("cannot write state '%s':", path);
+	out_init(&o, fd, temp_path);
+	write_header(&o, model_hash, a);
+	out_finish(&o);
+	adapted.threshold = a->threshold;
+	model_write(&adapted, fd, temp_path);
+	if (fsync(fd) != 0 || close(fd) != 0)
+		die("cannot write state '%s':", path);
+	if (rename(temp_path, path) != 0)
+		die("cannot write state '%s':", path);
+	free(temp_path);
+	temp_path = NULL;
+	sync_directory(path);
+}
+
+/* --- Reading ---------------------------------------------------------- */
+
+struct reader {
+	const char *path;
+	char *pos, *end;
+	unsigned long line;
+	char *text;          /* the current line, NUL-terminated */
+};
+
+static _Noreturn void
+corrupt(const struct reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: %s:%lu: ", progname, r->path, r->line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_TROUBLE);
+}
+
+static void
+next_line(struct reader *r, const char *what)
+{
+	char *nl;
+
+	if (r->pos >= r->end)
+		corrupt(r, "truncated state: expected %s", what);
+	nl = memchr(r->pos, '\n', (size_t)(r->end - r->pos));
+	if (nl == NULL)
+		corrupt(r, "truncated state: expected %s", what);
+	*nl = '\0';
+	r->text = r->pos;
+	r->pos = nl + 1;
+	r->line++;
+}
+
+/* "KEY VALUE": the value, after checking the key. */
+static char *
+key_value(struct reader *r, const char *key)
+{
+	size_t n = strlen(key);
+
+	next_line(r, key);
+	if (strncmp(r->text, key, n) != 0 || r->text[n] != ' ')
+		corrupt(r, "expected '%s'", key);
+	return r->text + n + 1;
+}
+
+static uint64_t
+parse_count(struct reader *r, const char *s, const char *what, uint64_t max)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		corrupt(r, "invalid %s '%s'", what, s);
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		corrupt(r, "invalid %s '%s'", what, s);
+	return v;
+}
+
+static uint64_t
+key_count(struct reader *r, const char *key, uint64_t max)
+{
+	return parse_count(r, key_value(r, key), key, max);
+}
+
+/* One real of a slot line, NA for missing; *s moves past it. */
+static double
+parse_real(struct reader *r, char **s, const char *what, int missing_ok)
+{
+	char *end;
+	double v;
+
+	if (missing_ok && strncmp(*s, "NA", 2) == 0 &&
+	    ((*s)[2] == ' ' || (*s)[2] == '\0')) {
+		*s += 2;
+		return NAN;
+	}
+	v = strtod(*s, &end);
+	if (end == *s || (*end != ' ' && *end != '\0') || v != v)
+		corrupt(r, "invalid %s", what);
+	*s = end;
+	return v;
+}
+
+static void
+read_slots(struct reader *r, struct adapt *a)
+{
+	size_t i, k, d = a->nfeature;
+
+	a->fill = (size_t)key_count(r, "slots", a->window);
+	a->flagged = 0;
+	for (i = 0; i < a->fill; i++) {
+		char *s;
+
+		next_line(r, "a window row");
+		s = r->text;
+		a->score[i] = parse_real(r, &s, "score", 0);
+		if (s[0] != ' ' || (s[1] != '0' && s[1] != '1') ||
+		    (s[2] != ' ' && s[2] != '\0'))
+			corrupt(r, "invalid flag");
+		a->flag[i] = (unsigned char)(s[1] - '0');
+		a->flagged += a->flag[i];
+		s += 2;
+		for (k = 0; k < d; k++) {
+			if (*s++ != ' ')
+				corrupt(r, "expected %zu features", d);
+			a->x[i * d + k] = parse_real(r, &s, "feature value", 1);
+		}
+		if (*s != '\0')
+			corrupt(r, "expected %zu features", d);
+	}
+	if ((a->fill < a->window && a->head != a->fill) ||
+	    a->head >= a->window)
+		corrupt(r, "window slot %zu does not follow %zu rows", a->head,
+		        a->fill);
+}
+
+static void
+read_header(struct reader *r, uint64_t model_hash, struct adapt *a,
+            const char *model_path)
+{
+	char *v;
+	uint64_t window;
+
+	next_line(r, "'" STATE_MAGIC " 1'");
+	if (strcmp(r->text, STATE_MAGIC " 1") != 0)
+		corrupt(r, "not an ifscore state file (no '" STATE_MAGIC
+		        " 1' line)");
+	v = key_value(r, "model");
+	if (strtoull(v, NULL, 16) != model_hash || strlen(v) != 16)
+		corrupt(r, "the state of another model, not of '%s'",
+		        model_path);
+	window = key_count(r, "window", UINT64_MAX);
+	if (window != a->window)
+		corrupt(r, "the state of --adapt %" PRIu64 ", not %zu", window,
+		        a->window);
+	if (key_count(r, "adapt_all", 1) != (uint64_t)a->all)
+		corrupt(r, "the state of a run %s --adapt-all",
+		        a->all ? "without" : "with");
+	v = key_value(r, "threshold");
+	a->threshold = parse_real(r, &v, "threshold", 0);
+	a->rows = key_count(r, "rows", UINT64_MAX);
+	a->replaced = key_count(r, "replaced", UINT64_MAX);
+	a->oldest = (size_t)key_count(r, "oldest", a->f->ntree - 1);
+	a->head = (size_t)key_count(r, "head", a->window - 1);
+	read_slots(r, a);
+	if (key_count(r, "context", UINT64_MAX) != 0)
+		corrupt(r, "context state, which this ifscore cannot read");
+	next_line(r, "'forest'");
+	if (strcmp(r->text, "forest") != 0)
+		corrupt(r, "expected 'forest'");
+}
+
+/* The adapted forest, checked against the model the stream began with. */
+static void
+read_forest(struct reader *r, struct model *m, struct adapt *a)
+{
+	struct model adapted;
+	char error[512], *rest;
+	size_t i;
+
+	if (model_parse(&adapted, r->pos, (size_t)(r->end - r->pos), "", error,
+	                sizeof error) < 0) {
+		/* ":LINE: problem", its lines counted from the forest's. */
+		unsigned long line = strtoul(error + 1, &rest, 10);
+
+		if (rest != error + 1 && *rest == ':')
+			fprintf(stderr, "%s: %s:%lu%s\n", progname, r->path,
+			        line + r->line, rest);
+		else
+			fprintf(stderr, "%s: %s%s\n", progname, r->path, error);
+		exit(EXIT_TROUBLE);
+	}
+	if (adapted.forest.nfeature != m->forest.nfeature ||
+	    adapted.forest.ntree != m->forest.ntree ||
+	    adapted.forest.sample_size != m->forest.sample_size ||
+	    adapted.forest.extension != m->forest.extension)
+		corrupt(r, "its forest is not shaped like the model's");
+	for (i = 0; i < m->forest.nfeature; i++)
+		if (strcmp(adapted.feature[i], m->feature[i]) != 0)
+			corrupt(r, "its forest is not shaped like the model's");
+	forest_free(&m->forest);
+	m->forest = adapted.forest;
+	adapted.forest.tree = NULL;
+	adapted.forest.flat = NULL;
+	model_free(&adapted);
+	forest_prepare_replaceable(&m->forest);
+	a->f = &m->forest;
+}
+
+int
+state_load(const char *path, const char *model_path, uint64_t model_hash,
+           struct model *m, struct adapt *a)
+{
+	struct reader r;
+	size_t len;
+	char *text = read_whole(path, &len);
+
+	if (text == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		die("cannot read state '%s':", path);
+	}
+	memset(&r, 0, sizeof r);
+	r.path = path;
+	r.pos = text;
+	r.end = text + len;
+	if (memchr(text, '\0', len) != NULL)
+		corrupt(&r, "not a text file");
+	read_header(&r, model_hash, a, model_path);
+	read_forest(&r, m, a);
+	free(text);
+	return 1;
+}

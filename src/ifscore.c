@@ -406,8 +406,11 @@ adaptive_init(struct adaptive *ad, const struct options *opt,
 	if (opt->state == NULL)
 		return;
 	ad->model_hash = state_model_hash(opt->model);
-	if (state_load(opt->state, opt->model, ad->model_hash, m, &ad->a) &&
-	    opt->has_threshold)
+	if (!state_load(opt->state, opt->model, ad->model_hash, m, &ad->a))
+		/* A new state: a place it cannot be written is found now,
+		 * not when the stream ends. */
+		state_save(opt->state, ad->model_hash, m, &ad->a);
+	else if (opt->has_threshold)
 		ad->a.threshold = threshold;
 }
 

@@ -224,6 +224,7 @@ next_line(struct reader *r, const char *what)
 {
 	char *nl;
 
+	r->line++;
 	if (r->pos >= r->end)
 		corrupt(r, "truncated state: expected %s", what);
 	nl = memchr(r->pos, '\n', (size_t)(r->end - r->pos));
@@ -232,7 +233,6 @@ next_line(struct reader *r, const char *what)
 	*nl = '\0';
 	r->text = r->pos;
 	r->pos = nl + 1;
-	r->line++;
 }
 
 /* "KEY VALUE": the value, after checking the key. */

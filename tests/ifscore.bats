@@ -601,3 +601,261 @@ ifscore: in.tsv:5: expected 4 fields, found 2" ]
 	[ "$(sed -n 7p err1.txt)" = "ifscore: differs.tsv:1: header differs from the first input's, input skipped" ]
 	[ "$(wc -l <err1.txt)" -eq 12 ]
 }
+
+# --- --adapt and --state ------------------------------------------------
+
+# A model of a plant before its change, and a stream in which the plant
+# changes at row 2000 (a tenth of the benchmark's sizes).
+drift_model() {
+	local model="$BATS_FILE_TMPDIR/drift.if"
+	[ -s "$model" ] || sensorgen -n 3000 -a 0 --seed 4 | iftrain -o "$model"
+	echo "$model"
+}
+drift_stream() {
+	sensorgen -n 4000 --shift 2000 -k spike --seed 3
+}
+
+# Rows flagged from data row $1 on, of the scored file $2.
+flagged_from() {
+	awk -F '\t' -v from="$1" 'NR > from + 1 && $NF == "anomaly" { n++ } END { print n + 0 }' "$2"
+}
+
+# The state file's count of rows scored.
+state_rows() {
+	sed -n 's/^rows //p' "$1" | head -1
+}
+
+@test "ifscore --adapt: the forest follows a changed plant, the frozen one flags it all" {
+	model="$(drift_model)"
+	drift_stream >stream.tsv
+	ifscore -m "$model" stream.tsv >frozen.tsv
+	run_split ifscore -m "$model" --adapt 512 stream.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	printf '%s\n' "$out" >adapted.tsv
+	[ "$(wc -l <adapted.tsv)" -eq 4001 ]
+	[ "$(head -1 adapted.tsv)" = "$(head -1 frozen.tsv)" ]
+	# From two windows after the change: the frozen model flags nearly
+	# every row, the adapted one few besides the spikes.
+	[ "$(flagged_from 3024 frozen.tsv)" -gt 900 ]
+	[ "$(flagged_from 3024 adapted.tsv)" -lt 150 ]
+	# Before the first replacement (row 5) the scores are the model's.
+	cmp <(head -6 adapted.tsv) <(head -6 frozen.tsv)
+	! cmp -s adapted.tsv frozen.tsv
+}
+
+@test "ifscore --adapt: the same output for every -j, however the input arrives" {
+	model="$(drift_model)"
+	drift_stream >stream.tsv
+	iftrain -c 0.02 -o c.if <(sensorgen -n 3000 -a 0 --seed 4)
+	for args in "-m $model --adapt 512" "-m $model --adapt 300 --adapt-all" \
+	    "-m c.if --adapt 1000" "-m $model --adapt 512 --json"; do
+		ifscore -j 1 $args stream.tsv >j1.out
+		for j in 2 4; do
+			ifscore -j "$j" $args stream.tsv | cmp - j1.out
+		done
+		# A line at a time, and through a pipe in bursts.
+		ifscore -j 2 -u $args <stream.tsv | cmp - j1.out
+		{ head -1001 stream.tsv; sleep 0.2; tail -n +1002 stream.tsv; } |
+			ifscore -j 2 $args | cmp - j1.out
+	done
+}
+
+@test "ifscore --adapt: -c follows the threshold, --adapt-all changes the samples" {
+	model="$(drift_model)"
+	drift_stream >stream.tsv
+	iftrain -c 0.02 -o c.if <(sensorgen -n 3000 -a 0 --seed 4)
+	ifscore -m c.if stream.tsv >frozen.tsv
+	ifscore -m c.if --adapt 1000 stream.tsv >follow.tsv
+	ifscore -m c.if --adapt 1000 -T 0.6 stream.tsv >fixed.tsv
+	# The threshold follows: after the change the flagged share returns
+	# to about the contamination (2% of 1000 rows).
+	[ "$(flagged_from 3000 frozen.tsv)" -gt 900 ]
+	[ "$(flagged_from 3000 follow.tsv)" -lt 40 ]
+	! cmp -s follow.tsv fixed.tsv
+	ifscore -m c.if --adapt 1000 --adapt-all stream.tsv >all.tsv
+	! cmp -s all.tsv follow.tsv
+}
+
+@test "ifscore --state: a stream split in runs gives the output of one run" {
+	model="$(drift_model)"
+	drift_stream >stream.tsv
+	ifscore -m "$model" --adapt 512 stream.tsv >whole.tsv
+	head -1 stream.tsv >header.tsv
+	{ cat header.tsv; sed -n 2,1501p stream.tsv; } >part1.tsv
+	{ cat header.tsv; sed -n 1502,1502p stream.tsv; } >part2.tsv
+	{ cat header.tsv; sed -n '1503,$p' stream.tsv; } >part3.tsv
+	run_split ifscore -m "$model" --adapt 512 --state s.state part1.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	printf '%s\n' "$out" >runs.tsv
+	[ "$(state_rows s.state)" -eq 1500 ]
+	ifscore -j 1 -m "$model" --adapt 512 --state s.state part2.tsv | tail -n +2 >>runs.tsv
+	# A run with no rows leaves the state as it was.
+	cp s.state before.state
+	ifscore -m "$model" --adapt 512 --state s.state header.tsv | cmp - <(head -1 whole.tsv)
+	cmp s.state before.state
+	ifscore -j 4 -m "$model" --adapt 512 --state s.state --checkpoint 700 <part3.tsv | tail -n +2 >>runs.tsv
+	cmp runs.tsv whole.tsv
+	[ "$(state_rows s.state)" -eq 4000 ]
+	[ "$(ls | grep -c '^s\.state')" -eq 1 ] # no temporary file left
+}
+
+@test "ifscore --state: SIGTERM, SIGINT, SIGHUP write the rows read, then the state, and end by the signal" {
+	model="$(drift_model)"
+	drift_stream >stream.tsv
+	ifscore -m "$model" --adapt 512 stream.tsv >whole.tsv
+	for sig in TERM INT HUP; do
+		rm -f s.state
+		mkfifo pipe
+		# A background job ignores SIGINT unless told otherwise.
+		env --default-signal=INT ifscore -j 2 -m "$model" --adapt 512 \
+			--state s.state <pipe >run.tsv 2>err.txt &
+		pid=$!
+		# 1000 rows, then an input that waits.
+		{ head -1001 stream.tsv; exec sleep 30; } >pipe &
+		feeder=$!
+		for i in $(seq 1 200); do
+			[ "$(wc -l <run.tsv)" -lt 1001 ] || break
+			sleep 0.05
+		done
+		kill -"$sig" "$pid"
+		status=0
+		wait "$pid" || status=$?
+		kill "$feeder" 2>/dev/null || true
+		rm -f pipe
+		[ "$status" -eq $((128 + $(kill -l "$sig"))) ]
+		[ ! -s err.txt ]
+		cmp run.tsv <(head -1001 whole.tsv)
+		[ "$(state_rows s.state)" -eq 1000 ]
+		# The rest, resumed from the state, is what one run wrote.
+		{ head -1 stream.tsv; tail -n +1002 stream.tsv; } |
+			ifscore -m "$model" --adapt 512 --state s.state | tail -n +2 |
+			cmp - <(tail -n +1002 whole.tsv)
+	done
+}
+
+@test "ifscore --checkpoint: a run killed with SIGKILL resumes from its last checkpoint" {
+	model="$(drift_model)"
+	drift_stream >stream.tsv
+	ifscore -m "$model" --adapt 512 stream.tsv >whole.tsv
+	mkfifo pipe
+	ifscore -j 2 -m "$model" --adapt 512 --state s.state --checkpoint 1000 <pipe >run.tsv &
+	pid=$!
+	{ head -1501 stream.tsv; exec sleep 30; } >pipe &
+	feeder=$!
+	for i in $(seq 1 200); do
+		[ "$(wc -l <run.tsv)" -lt 1501 ] || break
+		sleep 0.05
+	done
+	kill -KILL "$pid"
+	wait "$pid" || true
+	kill "$feeder"
+	# The checkpoint at row 1000: resuming from row 1001 scores exactly as
+	# the one run did (the rows 1001-1500 a second time, the same lines).
+	[ "$(state_rows s.state)" -eq 1000 ]
+	{ head -1 stream.tsv; tail -n +1002 stream.tsv; } |
+		ifscore -m "$model" --adapt 512 --state s.state | tail -n +2 |
+		cmp - <(tail -n +1002 whole.tsv)
+}
+
+@test "ifscore --checkpoint: SIGKILL while a checkpoint is written leaves the previous state readable" {
+	model="$(drift_model)"
+	header="$(drift_stream | head -1)"
+	# A checkpoint every row, so that most kills land in one.
+	for delay in 0.3 0.5 0.7 0.9 1.1; do
+		mkfifo pipe
+		ifscore -m "$model" --adapt 512 --state s.state --checkpoint 1 \
+			<pipe >/dev/null &
+		pid=$!
+		sensorgen -r 2000 -n 0 --seed 9 >pipe &
+		sleep "$delay"
+		kill -KILL "$pid"
+		wait "$pid" || true
+		wait || true # sensorgen ends on its broken pipe
+		rm pipe
+		rows=$(state_rows s.state)
+		[ -n "$rows" ]
+		run_split ifscore -m "$model" --adapt 512 --state s.state <<<"$header"
+		[ "$status" -eq 0 ]
+		[ -z "$err" ]
+		[ "$(state_rows s.state)" -eq "$rows" ]
+		rm -f s.state.*
+	done
+}
+
+@test "ifscore --adapt with --json, and with --strict: the state holds the rows written" {
+	model="$(drift_model)"
+	drift_stream >stream.tsv
+	run_split ifscore -m "$model" --adapt 512 --json stream.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(printf '%s\n' "$out" | wc -l)" -eq 4000 ]
+	{ sed -n 1,1001p stream.tsv; printf '2026-01-01T09:00:00Z\t5x\t1\t1\t0\tnone\n'; tail -n +1002 stream.tsv; } >bad.tsv
+	run_split ifscore -m "$model" --adapt 512 --strict --state s.state bad.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: bad.tsv:1002: field 'temperature': invalid number '5x'" ]
+	# Through the bad row, written as an error, and nothing after it.
+	[ "$(printf '%s\n' "$out" | wc -l)" -eq 1002 ]
+	cmp <(printf '%s\n' "$out" | head -1001) <(ifscore -m "$model" --adapt 512 stream.tsv | head -1001)
+	[ "$(state_rows s.state)" -eq 1000 ]
+}
+
+@test "ifscore --adapt, --state: bad options, files and states, each with its message" {
+	model="$(drift_model)"
+	drift_stream >stream.tsv
+	run_split ifscore -m "$model" --state s.state stream.tsv
+	assert_usage_error "ifscore: --state needs --adapt"
+	run_split ifscore -m "$model" --adapt-all stream.tsv
+	assert_usage_error "ifscore: --adapt-all needs --adapt"
+	run_split ifscore -m "$model" --adapt 512 --checkpoint 10 stream.tsv
+	assert_usage_error "ifscore: --checkpoint needs --state"
+	run_split ifscore -m "$model" --adapt 512 --state s.state --checkpoint 0 stream.tsv
+	assert_usage_error "ifscore: invalid value '0' for --checkpoint: must be at least 1"
+	run_split ifscore -m "$model" --adapt x stream.tsv
+	assert_usage_error "ifscore: invalid value 'x' for --adapt: not a whole number"
+	run_split ifscore -m "$model" --adapt 100 stream.tsv
+	assert_usage_error "ifscore: invalid value '100' for --adapt: the window must hold at least the model's sample size (256)"
+	run_split ifscore -m "$model" --adapt 512 --print-model
+	assert_usage_error "ifscore: --print-model cannot be combined with --adapt"
+
+	ifscore -m "$model" --adapt 512 --state s.state stream.tsv >/dev/null
+	iftrain -o other.if <(sensorgen -n 3000 -a 0 --seed 5)
+	cp s.state keep.state
+	while IFS='|' read -r args message; do
+		run_split ifscore $args <stream.tsv
+		[ "$status" -eq 2 ] || { echo "status $status for $args"; false; }
+		[ -z "$out" ]
+		[ "$err" = "ifscore: $message" ] || { echo "for $args: $err"; false; }
+		cmp s.state keep.state # never replaced
+	done <<EOF2
+-m other.if --adapt 512 --state s.state|s.state:2: the state of another model, not of 'other.if'
+-m $model --adapt 1024 --state s.state|s.state:3: the state of --adapt 512, not 1024
+-m $model --adapt 512 --adapt-all --state s.state|s.state:4: the state of a run without --adapt-all
+-m $model --adapt 512 --state .|cannot read state '.': Is a directory
+-m $model --adapt 512 --state nodir/s.state|cannot write state 'nodir/s.state': No such file or directory
+EOF2
+	# Corrupt states, named with the line.
+	printf 'garbage\n' >bad1.state
+	head -c 300 s.state >bad2.state
+	sed 's/^head .*/head 4096/' s.state >bad3.state
+	sed '12s/^[^ ]*/x/' s.state >bad4.state
+	grep -n '^forest$' s.state | cut -d: -f1 >forest.line
+	# The forest's first node, 15 lines after 'forest', on a feature
+	# the model does not have.
+	sed "$(( $(cat forest.line) + 15 ))s/.*/0 split 7 1 1 2 256/" s.state >bad5.state
+	: >bad6.state
+	while IFS='|' read -r file message; do
+		run_split ifscore -m "$model" --adapt 512 --state "$file" <stream.tsv
+		[ "$status" -eq 2 ]
+		[ -z "$out" ]
+		[ "$err" = "ifscore: $message" ] || { echo "for $file: $err"; false; }
+	done <<EOF2
+bad1.state|bad1.state:1: not an ifscore state file (no 'ifstate 1' line)
+bad2.state|bad2.state:13: truncated state: expected a window row
+bad3.state|bad3.state:9: invalid head '4096'
+bad4.state|bad4.state:12: invalid score
+bad5.state|bad5.state:$(( $(cat forest.line) + 15 )): node 0: feature 7 out of range (0..2)
+bad6.state|bad6.state:1: truncated state: expected 'ifstate 1'
+EOF2
+}

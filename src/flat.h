@@ -63,6 +63,10 @@ struct flat {
 	double *cut;         /* every feature's cuts, feature by feature */
 	size_t *cut_start;   /* [nfeature + 1]: feature f's cuts begin here */
 	flat_walk_fn *walk;  /* the fastest walk this processor can run */
+	/* A replaceable layout of feature splits (forest_prepare_replaceable):
+	 * node holds the feature alone, split[tree][stride] its split value,
+	 * and a row goes right when its value is above it (padding: +inf). */
+	double *split;
 };
 
 flat_walk_fn flat_walk_portable;

@@ -21,6 +21,7 @@ flat_free(struct flat *fl)
 		return;
 	free(fl->node);
 	free(fl->term);
+	free(fl->split);
 	free(fl->leaf);
 	free(fl->cut);
 	free(fl->cut_start);
@@ -148,7 +149,10 @@ flat_fill(struct flat *fl, size_t tree_index, const struct tree *t,
 	const struct node *n = &t->node[id];
 	size_t at = tree_index * fl->stride + heap;
 
-	if (fl->term != NULL && n->feature != NODE_LEAF) {
+	if (fl->split != NULL && n->feature >= 0) {
+		fl->node[at] = (uint32_t)n->feature;
+		fl->split[at] = n->split;
+	} else if (fl->term != NULL && n->feature != NODE_LEAF) {
 		struct flat_term *term = fl->term + at * fl->nterm;
 		uint32_t k;
 
@@ -293,7 +297,24 @@ forest_prepare(struct forest *f)
 	f->flat = fl;
 }
 
-/* A layout of terms, each node its own split or plane: a tree's words do
+/* Tree t's nodes of a replaceable layout all send rows left. */
+static void
+flat_clear_tree(struct flat *fl, size_t t)
+{
+	size_t i, at = t * fl->stride;
+
+	if (fl->split == NULL) {
+		memset(fl->term + at * fl->nterm, 0,
+		       fl->stride * fl->nterm * sizeof *fl->term);
+		return;
+	}
+	for (i = 0; i < fl->stride; i++) {
+		fl->node[at + i] = 0;
+		fl->split[at + i] = INFINITY;
+	}
+}
+
+/* A layout of splits or terms, each node its own split or plane: a tree's words do
  * not depend on the other trees' (as ranks among the forest's cuts do),
  * so one tree can be replaced alone.  Deep enough for every tree grown on
  * sample_size rows. */
@@ -310,7 +331,17 @@ forest_prepare_replaceable(struct forest *f)
 		depth = limit;
 	if (depth > FLAT_DEPTH_MAX || f->ntree == 0)
 		return;
-	f->flat = flat_new(f, depth, forest_nterm(f));
+	if (f->extension > 0) {
+		f->flat = flat_new(f, depth, forest_nterm(f));
+	} else {
+		f->flat = flat_new(f, depth, 0);
+		f->flat->node = xaligned_array(f->ntree * f->flat->stride,
+		                               sizeof *f->flat->node);
+		f->flat->split = xaligned_array(f->ntree * f->flat->stride,
+		                                sizeof *f->flat->split);
+	}
+	for (t = 0; t < f->ntree; t++)
+		flat_clear_tree(f->flat, t);
 	for (t = 0; t < f->ntree; t++)
 		flat_fill(f->flat, t, &f->tree[t], 0, 1, 0);
 }
@@ -325,12 +356,12 @@ forest_replace_tree(struct forest *f, size_t i, struct tree *t)
 	f->tree[i] = *t;
 	if (fl == NULL)
 		return;
-	if (tree_depth(t, 0) > fl->depth || tree_nterm(t) > fl->nterm) {
+	if (tree_depth(t, 0) > fl->depth ||
+	    (fl->term != NULL && tree_nterm(t) > fl->nterm)) {
 		forest_prepare_replaceable(f);
 		return;
 	}
-	memset(fl->term + i * fl->stride * fl->nterm, 0,
-	       fl->stride * fl->nterm * sizeof *fl->term);
+	flat_clear_tree(fl, i);
 	flat_fill(fl, i, t, 0, 1, 0);
 }
 
@@ -444,6 +475,42 @@ flat_walk_planes(const struct flat *fl, const double *rows, size_t n,
 	}
 }
 
+/* The walk of a replaceable layout of feature splits, sixteen rows at a
+ * time so that their walks overlap. */
+static void
+flat_walk_splits(const struct flat *fl, const double *rows, size_t n,
+                 double *sums)
+{
+	size_t t, r, k, d = fl->nfeature, nleaf = (size_t)1 << fl->depth;
+	unsigned level;
+
+	for (t = 0; t < fl->ntree; t++) {
+		const uint32_t *feature = fl->node + t * fl->stride;
+		const double *split = fl->split + t * fl->stride;
+		const double *leaf = fl->leaf + t * nleaf;
+
+		for (r = 0; r + 16 <= n; r += 16) {
+			size_t i[16];
+
+			for (k = 0; k < 16; k++)
+				i[k] = 1;
+			for (level = 0; level < fl->depth; level++)
+				for (k = 0; k < 16; k++)
+					i[k] = 2 * i[k] + (rows[(r + k) * d +
+					    feature[i[k]]] > split[i[k]]);
+			for (k = 0; k < 16; k++)
+				sums[r + k] += leaf[i[k] - nleaf];
+		}
+		for (; r < n; r++) {
+			size_t i = 1;
+
+			for (level = 0; level < fl->depth; level++)
+				i = 2 * i + (rows[r * d + feature[i]] > split[i]);
+			sums[r] += leaf[i - nleaf];
+		}
+	}
+}
+
 static int
 has_missing(const double *x, size_t d)
 {
@@ -468,7 +535,7 @@ forest_score_block(const struct forest *f, const double *rows, size_t n,
 			scores[r] = forest_score(f, rows + r * d);
 		return;
 	}
-	rank = fl->term ? NULL :
+	rank = fl->term || fl->split ? NULL :
 	       xaligned_array(d << FLAT_BLOCK_SHIFT, sizeof *rank);
 	for (start = 0; start < n; start += FLAT_BLOCK) {
 		size_t m = n - start < FLAT_BLOCK ? n - start : FLAT_BLOCK;
@@ -477,7 +544,9 @@ forest_score_block(const struct forest *f, const double *rows, size_t n,
 
 		for (r = 0; r < m; r++)
 			sums[r] = 0;
-		if (fl->term != NULL) {
+		if (fl->split != NULL) {
+			flat_walk_splits(fl, block, m, sums);
+		} else if (fl->term != NULL) {
 			flat_walk_planes(fl, block, m, sums);
 		} else {
 			for (k = 0; k < d; k++) {

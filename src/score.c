@@ -489,24 +489,23 @@ flat_walk_splits(const struct flat *fl, const double *rows, size_t n,
 		const double *split = fl->split + t * fl->stride;
 		const double *leaf = fl->leaf + t * nleaf;
 
-		for (r = 0; r + 16 <= n; r += 16) {
+		/* The last group repeats its last row where it runs short:
+		 * segments between replacements are short, and a row walked
+		 * alone waits on every load. */
+		for (r = 0; r < n; r += 16) {
+			const double *x[16];
 			size_t i[16];
 
-			for (k = 0; k < 16; k++)
+			for (k = 0; k < 16; k++) {
+				x[k] = rows + (r + k < n ? r + k : n - 1) * d;
 				i[k] = 1;
+			}
 			for (level = 0; level < fl->depth; level++)
 				for (k = 0; k < 16; k++)
-					i[k] = 2 * i[k] + (rows[(r + k) * d +
-					    feature[i[k]]] > split[i[k]]);
-			for (k = 0; k < 16; k++)
+					i[k] = 2 * i[k] + (x[k][feature[i[k]]] >
+					                   split[i[k]]);
+			for (k = 0; k < 16 && r + k < n; k++)
 				sums[r + k] += leaf[i[k] - nleaf];
-		}
-		for (; r < n; r++) {
-			size_t i = 1;
-
-			for (level = 0; level < fl->depth; level++)
-				i = 2 * i + (rows[r * d + feature[i]] > split[i]);
-			sums[r] += leaf[i - nleaf];
 		}
 	}
 }

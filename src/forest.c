@@ -63,9 +63,12 @@ row_of(const struct grower *g, const struct item *it)
 }
 
 /* Features whose known values are not all equal in the node; their
- * ranges go to lo and hi.  Missing values are left out. */
+ * ranges go to lo and hi.  Missing values are left out.  The node's rows
+ * are items (reached through their index), or without items the n rows
+ * from `rows` on. */
 static size_t
-nonconstant_features(struct grower *g, const struct item *items, size_t n)
+nonconstant_features(struct grower *g, const struct item *items,
+                     const double *rows, size_t n)
 {
 	size_t f, i, count = 0, d = g->nfeature;
 
@@ -75,7 +78,8 @@ nonconstant_features(struct grower *g, const struct item *items, size_t n)
 		double lo = INFINITY, hi = -INFINITY;
 
 		for (i = 0; i < n; i++) {
-			double v = row_of(g, &items[i])[f];
+			double v = items ? row_of(g, &items[i])[f] :
+			                   rows[i * d + f];
 
 			lo = v < lo ? v : lo;
 			hi = v > hi ? v : hi;
@@ -238,7 +242,7 @@ grow_node(struct grower *g, uint32_t id, struct item *items, size_t nitem,
 	n->size = size;
 	if (depth >= g->height_limit || nitem < 2)
 		return;
-	ncand = nonconstant_features(g, items, nitem);
+	ncand = nonconstant_features(g, items, NULL, nitem);
 	if (ncand == 0)
 		return;
 	for (tries = 0; g->extension > 0 && tries < PLANE_TRIES; tries++)
@@ -265,28 +269,6 @@ grow_node(struct grower *g, uint32_t id, struct item *items, size_t nitem,
  * free: they are moved into their node's place, not reached through
  * items, and every scan is sequential.  The draws, the nodes and their
  * order are grow_node's, so the tree is the same to the bit. */
-
-static size_t
-ranges_complete(struct grower *g, const double *rows, size_t n)
-{
-	size_t f, i, count = 0, d = g->nfeature;
-
-	for (f = 0; f < d; f++) {
-		double lo = INFINITY, hi = -INFINITY;
-
-		for (i = 0; i < n; i++) {
-			double v = rows[i * d + f];
-
-			lo = v < lo ? v : lo;
-			hi = v > hi ? v : hi;
-		}
-		g->lo[f] = lo;
-		g->hi[f] = hi;
-		if (lo < hi)
-			g->candidates[count++] = f;
-	}
-	return count;
-}
 
 /* The rows at or below the split first; returns how many. */
 static size_t
@@ -324,7 +306,7 @@ grow_complete(struct grower *g, uint32_t id, double *rows, size_t nrow,
 	n->size = (double)nrow;
 	if (depth >= g->height_limit || nrow < 2)
 		return;
-	ncand = ranges_complete(g, rows, nrow);
+	ncand = nonconstant_features(g, NULL, rows, nrow);
 	if (ncand == 0)
 		return;
 	draw_feature_split(g, n, ncand);

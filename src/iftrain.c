@@ -3,6 +3,7 @@
 #include "forest.h"
 #include "metrics.h"
 #include "model.h"
+#include "out.h"
 #include "parallel.h"
 #include "sample.h"
 #include "tsv.h"
@@ -213,15 +214,6 @@ choose_features(const struct options *o, struct tsv *t, size_t *nfeature)
 
 /* --- Writing the model atomically ------------------------------------- */
 
-static char *temp_path;
-
-static void
-remove_temp(void)
-{
-	if (temp_path)
-		unlink(temp_path);
-}
-
 /* Remove the temporary file, then die of the signal as if uncaught.  The
  * signal is blocked while its handler runs: unblock it so that raise()
  * delivers it now, not on a return that must never happen. */
@@ -230,14 +222,20 @@ on_fatal_signal(int sig)
 {
 	sigset_t set;
 
-	if (temp_path)
-		unlink(temp_path);
+	if (out_temp_path)
+		unlink(out_temp_path);
 	signal(sig, SIG_DFL);
 	sigemptyset(&set);
 	sigaddset(&set, sig);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	raise(sig);
 	_exit(128 + sig);
+}
+
+static void
+fill_model(int fd, const char *name, const void *model)
+{
+	model_write(model, fd, name);
 }
 
 /* Write to a temporary file beside path, then rename it into place: the
@@ -247,12 +245,8 @@ write_model_atomically(const struct model *m, const char *path)
 {
 	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa;
-	mode_t mask;
 	size_t i;
-	int fd;
 
-	temp_path = xmalloc(strlen(path) + sizeof ".XXXXXX");
-	sprintf(temp_path, "%s.XXXXXX", path);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_fatal_signal;
 	for (i = 0; i < sizeof signals / sizeof signals[0]; i++) {
@@ -264,24 +258,7 @@ write_model_atomically(const struct model *m, const char *path)
 		    old.sa_handler != SIG_IGN)
 			sigaction(signals[i], &sa, NULL);
 	}
-	atexit(remove_temp);
-	fd = mkstemp(temp_path);
-	if (fd < 0) {
-		free(temp_path);
-		temp_path = NULL;
-		die("cannot write model '%s':", path);
-	}
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) != 0)
-		die("cannot write model '%s':", path);
-	model_write(m, fd, temp_path);
-	if (fsync(fd) != 0 || close(fd) != 0)
-		die("cannot write model '%s':", path);
-	if (rename(temp_path, path) != 0)
-		die("cannot write model '%s':", path);
-	free(temp_path);
-	temp_path = NULL;
+	out_write_atomically(path, "model", fill_model, m);
 }
 
 /* -o FILE.  A regular file (or a link to one) is replaced atomically; a

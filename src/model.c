@@ -143,41 +143,6 @@ bad(struct loader *l, const char *fmt, ...)
 	longjmp(l->fail, 1);
 }
 
-/* The whole file, NUL-terminated; NULL with errno set on failure. */
-static char *
-slurp(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY);
-	size_t cap = 1 << 16, n = 0;
-	char *buf;
-
-	if (fd < 0)
-		return NULL;
-	buf = xmalloc(cap);
-	for (;;) {
-		ssize_t r = read(fd, buf + n, cap - n - 1);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int saved = errno;
-
-			free(buf);
-			close(fd);
-			errno = saved;
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (cap - n - 1 == 0)
-			buf = xrealloc(buf, cap *= 2);
-	}
-	close(fd);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
 
 /* Split the next line into words at single spaces; 0 at the end of the
  * file. */
@@ -642,7 +607,7 @@ model_load(struct model *m, const char *path, char *error,
            size_t error_len)
 {
 	size_t len;
-	char *text = slurp(path, &len);
+	char *text = read_whole_file(path, &len);
 	int r;
 
 	if (text == NULL) {

@@ -3,9 +3,12 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum { OUT_BUFSIZE = 1 << 17 };
@@ -215,4 +218,72 @@ out_json_string(struct out *o, const char *s, size_t n)
 		i += len ? len : 1;
 	}
 	out_char(o, '"');
+}
+
+/* --- Replacing a file atomically -------------------------------------- */
+
+char *volatile out_temp_path;
+
+static void
+remove_temp(void)
+{
+	if (out_temp_path != NULL)
+		unlink(out_temp_path);
+}
+
+/* The directory entry of a rename must reach the disk too. */
+static void
+sync_directory_of(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int fd;
+
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY);
+	if (fd >= 0) {
+		fsync(fd); /* best effort: some file systems refuse it */
+		close(fd);
+	}
+	free(dir);
+}
+
+void
+out_write_atomically(const char *path, const char *what,
+                     void (*fill)(int fd, const char *name,
+                                  const void *arg),
+                     const void *arg)
+{
+	static int registered;
+	char *temp = xmalloc(strlen(path) + sizeof ".XXXXXX");
+	mode_t mask;
+	int fd;
+
+	if (!registered) {
+		atexit(remove_temp);
+		registered = 1;
+	}
+	sprintf(temp, "%s.XXXXXX", path);
+	fd = mkstemp(temp);
+	if (fd < 0) {
+		free(temp);
+		die("cannot write %s '%s':", what, path);
+	}
+	out_temp_path = temp;
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) != 0)
+		die("cannot write %s '%s':", what, path);
+	fill(fd, temp, arg);
+	if (fsync(fd) != 0 || close(fd) != 0)
+		die("cannot write %s '%s':", what, path);
+	if (rename(temp, path) != 0)
+		die("cannot write %s '%s':", what, path);
+	out_temp_path = NULL;
+	free(temp);
+	sync_directory_of(path);
 }

@@ -60,4 +60,15 @@ void out_printf(struct out *o, const char *fmt, ...)
 /* A JSON string literal with quotes and escapes. */
 void out_json_string(struct out *o, const char *s, size_t n);
 
+/* Replace the file at path whole or not at all: fill(fd, name, arg)
+ * writes a temporary file beside it, which is synced and renamed over
+ * path, and the rename synced.  A failure dies "cannot write WHAT 'PATH'".
+ * While the temporary file exists its name is in out_temp_path, for a
+ * signal handler to remove; exit removes it too. */
+extern char *volatile out_temp_path;
+void out_write_atomically(const char *path, const char *what,
+                          void (*fill)(int fd, const char *name,
+                                       const void *arg),
+                          const void *arg);
+
 #endif

@@ -24,61 +24,22 @@
 #include "util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define STATE_MAGIC "ifstate"
 #define STATE_VERSION 1
-
-/* The whole file, NUL-terminated, or NULL with errno set. */
-static char *
-read_whole(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY);
-	size_t cap = 1 << 16, n = 0;
-	char *buf;
-
-	if (fd < 0)
-		return NULL;
-	buf = xmalloc(cap);
-	for (;;) {
-		ssize_t r = read(fd, buf + n, cap - n - 1);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int saved = errno;
-
-			free(buf);
-			close(fd);
-			errno = saved;
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (cap - n - 1 == 0)
-			buf = xrealloc(buf, cap *= 2);
-	}
-	close(fd);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
 
 uint64_t
 state_model_hash(const char *model_path)
 {
 	uint64_t h = UINT64_C(14695981039346656037);
 	size_t len, i;
-	char *text = read_whole(model_path, &len);
+	char *text = read_whole_file(model_path, &len);
 
 	if (text == NULL)
 		die("cannot read model '%s':", model_path);
@@ -91,15 +52,6 @@ state_model_hash(const char *model_path)
 }
 
 /* --- Writing ---------------------------------------------------------- */
-
-static char *temp_path;
-
-static void
-remove_temp(void)
-{
-	if (temp_path != NULL)
-		unlink(temp_path);
-}
 
 static void
 write_real(struct out *o, double x)
@@ -136,65 +88,33 @@ write_header(struct out *o, uint64_t model_hash, const struct adapt *a)
 	out_str(o, "context 0\nforest\n");
 }
 
-/* The directory entry of the rename must reach the disk too. */
-static void
-sync_directory(const char *path)
-{
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	int fd;
+struct saving {
+	uint64_t model_hash;
+	const struct model *m;
+	const struct adapt *a;
+};
 
-	if (slash == NULL)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	fd = open(dir, O_RDONLY);
-	if (fd >= 0) {
-		fsync(fd); /* best effort: some file systems refuse it */
-		close(fd);
-	}
-	free(dir);
+static void
+fill_state(int fd, const char *name, const void *arg)
+{
+	const struct saving *sv = arg;
+	struct model adapted = *sv->m;
+	struct out o;
+
+	out_init(&o, fd, name);
+	write_header(&o, sv->model_hash, sv->a);
+	out_finish(&o);
+	adapted.threshold = sv->a->threshold;
+	model_write(&adapted, fd, name);
 }
 
 void
 state_save(const char *path, uint64_t model_hash, const struct model *m,
            const struct adapt *a)
 {
-	static int registered;
-	struct out o;
-	struct model adapted = *m;
-	mode_t mask;
-	int fd;
+	struct saving sv = { model_hash, m, a };
 
-	if (!registered) {
-		atexit(remove_temp);
-		registered = 1;
-	}
-	temp_path = xmalloc(strlen(path) + sizeof ".XXXXXX");
-	sprintf(temp_path, "%s.XXXXXX", path);
-	fd = mkstemp(temp_path);
-	if (fd < 0) {
-		free(temp_path);
-		temp_path = NULL;
-		die("cannot write state '%s':", path);
-	}
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) != 0)
-		die("cannot write state '%s':", path);
-	out_init(&o, fd, temp_path);
-	write_header(&o, model_hash, a);
-	out_finish(&o);
-	adapted.threshold = a->threshold;
-	model_write(&adapted, fd, temp_path);
-	if (fsync(fd) != 0 || close(fd) != 0)
-		die("cannot write state '%s':", path);
-	if (rename(temp_path, path) != 0)
-		die("cannot write state '%s':", path);
-	free(temp_path);
-	temp_path = NULL;
-	sync_directory(path);
+	out_write_atomically(path, "state", fill_state, &sv);
 }
 
 /* --- Reading ---------------------------------------------------------- */
@@ -399,7 +319,7 @@ state_load(const char *path, const char *model_path, uint64_t model_hash,
 {
 	struct reader r;
 	size_t len;
-	char *text = read_whole(path, &len);
+	char *text = read_whole_file(path, &len);
 
 	if (text == NULL) {
 		if (errno == ENOENT)

@@ -2,6 +2,7 @@
 #include "num.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -248,4 +249,39 @@ split_list(char *list, size_t *n)
 	}
 	*n = i;
 	return items;
+}
+
+char *
+read_whole_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY);
+	size_t cap = 1 << 16, n = 0;
+	char *buf;
+
+	if (fd < 0)
+		return NULL;
+	buf = xmalloc(cap);
+	for (;;) {
+		ssize_t r = read(fd, buf + n, cap - n - 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int saved = errno;
+
+			free(buf);
+			close(fd);
+			errno = saved;
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (cap - n - 1 == 0)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
 }

@@ -54,6 +54,10 @@ double opt_real(const char *option, const char *arg, double min, double max,
 /* The single character of -d; "\t" and "tab" are accepted for a tab. */
 char opt_delimiter(const char *arg);
 
+/* The whole file at path, NUL-terminated (its length in *len), or NULL
+ * with errno set. */
+char *read_whole_file(const char *path, size_t *len);
+
 /* Split a comma-separated list in place into at most *n items; the array
  * is allocated, the strings point into list. */
 char **split_list(char *list, size_t *n);

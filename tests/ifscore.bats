@@ -625,6 +625,24 @@ state_rows() {
 	sed -n 's/^rows //p' "$1" | head -1
 }
 
+# Run ifscore ARGS on a pipe fed the first $1 rows of stream.tsv, which
+# then stays open, until it has written them (to run.tsv, err.txt); sets
+# $pid, and $feeder, the writer to end afterwards.  A background job
+# would ignore SIGINT unless told otherwise.
+start_paused() {
+	local rows=$1 i
+	shift
+	mkfifo pipe
+	env --default-signal=INT ifscore "$@" <pipe >run.tsv 2>err.txt &
+	pid=$!
+	{ head -n $((rows + 1)) stream.tsv; exec sleep 30; } >pipe &
+	feeder=$!
+	for i in $(seq 1 400); do
+		[ "$(wc -l <run.tsv)" -le "$rows" ] || break
+		sleep 0.05
+	done
+}
+
 @test "ifscore --adapt: the forest follows a changed plant, the frozen one flags it all" {
 	model="$(drift_model)"
 	drift_stream >stream.tsv
@@ -707,18 +725,7 @@ state_rows() {
 	ifscore -m "$model" --adapt 512 stream.tsv >whole.tsv
 	for sig in TERM INT HUP; do
 		rm -f s.state
-		mkfifo pipe
-		# A background job ignores SIGINT unless told otherwise.
-		env --default-signal=INT ifscore -j 2 -m "$model" --adapt 512 \
-			--state s.state <pipe >run.tsv 2>err.txt &
-		pid=$!
-		# 1000 rows, then an input that waits.
-		{ head -1001 stream.tsv; exec sleep 30; } >pipe &
-		feeder=$!
-		for i in $(seq 1 200); do
-			[ "$(wc -l <run.tsv)" -lt 1001 ] || break
-			sleep 0.05
-		done
+		start_paused 1000 -j 2 -m "$model" --adapt 512 --state s.state
 		kill -"$sig" "$pid"
 		status=0
 		wait "$pid" || status=$?
@@ -739,15 +746,7 @@ state_rows() {
 	model="$(drift_model)"
 	drift_stream >stream.tsv
 	ifscore -m "$model" --adapt 512 stream.tsv >whole.tsv
-	mkfifo pipe
-	ifscore -j 2 -m "$model" --adapt 512 --state s.state --checkpoint 1000 <pipe >run.tsv &
-	pid=$!
-	{ head -1501 stream.tsv; exec sleep 30; } >pipe &
-	feeder=$!
-	for i in $(seq 1 200); do
-		[ "$(wc -l <run.tsv)" -lt 1501 ] || break
-		sleep 0.05
-	done
+	start_paused 1500 -j 2 -m "$model" --adapt 512 --state s.state --checkpoint 1000
 	kill -KILL "$pid"
 	wait "$pid" || true
 	kill "$feeder"
@@ -858,4 +857,14 @@ bad4.state|bad4.state:12: invalid score
 bad5.state|bad5.state:$(( $(cat forest.line) + 15 )): node 0: feature 7 out of range (0..2)
 bad6.state|bad6.state:1: truncated state: expected 'ifstate 1'
 EOF2
+}
+
+@test "ifscore --help: --adapt, --adapt-all, --state, --checkpoint, as in the synopsis" {
+	run_split ifscore --help
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(sed -n 2p <<<"$out")" = "               [--adapt W [--adapt-all] [--state FILE [--checkpoint N]]]" ]
+	for opt in "--adapt W" --adapt-all "--state FILE" "--checkpoint N"; do
+		grep -q -- "      $opt  " <<<"$out"
+	done
 }

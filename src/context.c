@@ -9,10 +9,12 @@
 #include <string.h>
 
 static const char *const kind_name[NCONTEXT] = { "mean", "std", "dev",
-                                                 "same" };
+                                                 "trend", "same" };
 
 /* "same" of a reading that repeats the one before it exactly. */
 #define SAME_MAX 64.0
+/* "trend" of a window whose readings lie exactly on a line. */
+#define TREND_MAX 1e6
 
 int
 context_parse_kinds(const char *list, unsigned *kinds, const char **bad,
@@ -49,7 +51,7 @@ opt_context_kinds(const char *arg, unsigned *kinds)
 
 	if (context_parse_kinds(arg, kinds, &bad, &len) < 0)
 		usage_error("invalid value '%s' for --context: unknown or "
-		            "repeated kind '%.*s' (kinds: mean, std, dev, same)",
+		            "repeated kind '%.*s' (kinds: mean, std, dev, trend, same)",
 		            arg, (int)len, bad);
 }
 
@@ -115,13 +117,14 @@ context_name(const struct context_recipe *r, char *const *raw, size_t nraw,
 /* --- The state of a series ------------------------------------------------
  *
  * Per sensor, a ring of the last `window` known readings, and their sums
- * about a shift K: s1 = sum (x - K), s2 = sum (x - K)^2, kept up to date
- * as readings come and go.  Every time the ring wraps the sums are made
+ * about a shift K: s1 = sum (x - K), s2 = sum (x - K)^2 and
+ * sj = sum j (x_j - K), j = 0 for the oldest, kept up to date as readings
+ * come and go.  Every time the ring wraps the sums are made
  * anew from it, with K its mean, so rounding never builds up and a
  * variance is never the difference of two large numbers. */
 
 struct sensor {
-	double shift, s1, s2;
+	double shift, s1, s2, sj;
 	double prev;       /* the last known reading, NaN before one */
 	unsigned count;    /* readings in the ring */
 	unsigned head;     /* where the next one goes */
@@ -268,7 +271,7 @@ find_series(struct context *c, const char *group, size_t len)
 	return (long)s;
 }
 
-/* The sums made anew from the ring, about its mean. */
+/* The sums made anew from a full ring (oldest first), about its mean. */
 static void
 resum(struct sensor *sn, const double *ring)
 {
@@ -279,12 +282,13 @@ resum(struct sensor *sn, const double *ring)
 		sum += ring[i];
 	k = sum / sn->count;
 	sn->shift = k;
-	sn->s1 = sn->s2 = 0;
+	sn->s1 = sn->s2 = sn->sj = 0;
 	for (i = 0; i < sn->count; i++) {
 		double d = ring[i] - k;
 
 		sn->s1 += d;
 		sn->s2 += d * d;
+		sn->sj += i * d;
 	}
 }
 
@@ -297,13 +301,16 @@ push(struct sensor *sn, double *ring, unsigned window, double x)
 		d = ring[sn->head] - sn->shift;
 		sn->s1 -= d;
 		sn->s2 -= d * d;
-	} else {
-		sn->count++;
+		/* The oldest (j = 0) goes; the rest move one place down. */
+		sn->sj -= sn->s1;
+		sn->count--;
 	}
 	ring[sn->head] = x;
 	d = x - sn->shift;
+	sn->sj += sn->count * d;
 	sn->s1 += d;
 	sn->s2 += d * d;
+	sn->count++;
 	sn->prev = x;
 	if (++sn->head == window) {
 		sn->head = 0;
@@ -327,6 +334,27 @@ window_std(const struct sensor *sn)
 	m = sn->s1 / sn->count;
 	v = sn->s2 / sn->count - m * m;
 	return v > 0 ? sqrt(v) : 0;
+}
+
+/* The least-squares slope b of the window against j = 0 .. n-1 over its
+ * standard error: with Sjj = sum (j - jbar)^2 = n (n^2 - 1) / 12,
+ * b = sum (j - jbar)(x_j - K) / Sjj, and the residual sum of squares
+ * sum (x - mean)^2 - b^2 Sjj over n - 2 degrees of freedom.  Scale-free,
+ * so machines of different spread share one distribution. */
+static double
+window_trend(const struct sensor *sn)
+{
+	double n = sn->count, sjj, b, m, resid;
+
+	if (sn->count < 3)
+		return NAN;
+	sjj = n * (n * n - 1) / 12;
+	b = (sn->sj - (n - 1) / 2 * sn->s1) / sjj;
+	m = sn->s1 / n;
+	resid = sn->s2 - n * m * m - b * b * sjj;
+	if (!(resid > 0))
+		return b > 0 ? TREND_MAX : b < 0 ? -TREND_MAX : 0;
+	return b / sqrt(resid / (n - 2) / sjj);
 }
 
 static double
@@ -370,6 +398,8 @@ context_apply(struct context *c, const char *group, size_t group_len,
 			out[at++ * nraw + i] = window_std(sn);
 		if (kinds & 1u << CONTEXT_DEV)
 			out[at++ * nraw + i] = dev;
+		if (kinds & 1u << CONTEXT_TREND)
+			out[at++ * nraw + i] = window_trend(sn);
 		if (kinds & 1u << CONTEXT_SAME)
 			out[at++ * nraw + i] = same;
 	}

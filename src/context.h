@@ -12,32 +12,37 @@
  *	mean	SENSOR@meanN	the mean of the window
  *	std	SENSOR@stdN	its standard deviation (population, 1/n)
  *	dev	SENSOR@devN	x minus the mean of the readings before it
+ *	trend	SENSOR@trendN	the t statistic of the least-squares slope of
+ *				the window: the slope over its standard
+ *				error, so a steady drift stands out and a
+ *				step (ramp then drop) much less
  *	same	SENSOR@same	how exactly x repeats the reading before it:
  *				-log2(|x - p| / (|x| + |p|)), at most 64,
  *				and 64 when x == p (a stuck sensor)
  *
  * A missing reading is left out of its window: its own dev and same are
  * missing, mean and std are those of the window as it is.  dev and same
- * are missing for a series' first reading; until a series has N readings
+ * are missing for a series' first reading, trend until the window has
+ * three readings (and it is +-1e6 for a window exactly on a line); until a series has N readings
  * the window holds what it has. */
 #ifndef IFTOOLS_CONTEXT_H
 #define IFTOOLS_CONTEXT_H
 
 #include <stddef.h>
 
-enum context_kind { CONTEXT_MEAN, CONTEXT_STD, CONTEXT_DEV, CONTEXT_SAME,
-                    NCONTEXT };
+enum context_kind { CONTEXT_MEAN, CONTEXT_STD, CONTEXT_DEV, CONTEXT_TREND,
+                    CONTEXT_SAME, NCONTEXT };
 
 /* The most readings a window may hold, and the default cap on series. */
 enum { CONTEXT_WINDOW_MAX = 1 << 20, CONTEXT_GROUPS_DEFAULT = 10000 };
 /* The state's memory may not exceed this many bytes at the cap. */
 #define CONTEXT_MEMORY_MAX ((size_t)1 << 32)
 
-/* The kinds -w adds unless --context says otherwise (iftrain(1) has the
- * measurements behind the choice). */
-#define CONTEXT_DEFAULT_KINDS (1u << CONTEXT_MEAN | 1u << CONTEXT_STD | \
-                               1u << CONTEXT_DEV | 1u << CONTEXT_SAME)
-#define CONTEXT_DEFAULT_TEXT "mean,std,dev,same"
+/* The kinds -w adds unless --context says otherwise: the two that do not
+ * depend on a machine's level or spread, so one model serves machines it
+ * was not trained on (iftrain(1) has the measurements). */
+#define CONTEXT_DEFAULT_KINDS (1u << CONTEXT_TREND | 1u << CONTEXT_SAME)
+#define CONTEXT_DEFAULT_TEXT "trend,same"
 
 struct context_recipe {
 	unsigned window;   /* N; 0: the model has no context */

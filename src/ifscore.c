@@ -21,12 +21,13 @@ struct options {
 	double threshold;
 	size_t max_groups;
 	int has_threshold, unbuffered, json, strict, print_model, jobs;
+	int show_context;
 	char delim;
 };
 
 static const char usage_text[] =
     "usage: ifscore -m MODEL [-u] [-d CHAR] [-j N] [-T X] [--json]\n"
-    "               [--max-groups N] [--strict] [FILE ...]\n"
+    "               [--max-groups N] [--show-context] [--strict] [FILE ...]\n"
     "       ifscore -m MODEL --print-model\n";
 
 static const char help_text[] =
@@ -38,6 +39,7 @@ static const char help_text[] =
     "  -j, --jobs N           scoring threads [online CPUs]\n"
     "      --max-groups N     with a model's context: at most N series\n"
     "                         [10000]\n"
+    "      --show-context     write the model's context features too\n"
     "  -u, --unbuffered       flush after every line\n"
     "      --json             write JSON Lines instead of TSV\n"
     "      --strict           stop at the first bad row\n"
@@ -45,7 +47,8 @@ static const char help_text[] =
     "  -h, --help             print this help and exit\n"
     "  -V, --version          print the version and exit\n";
 
-enum { OPT_JSON = 256, OPT_STRICT, OPT_PRINT_MODEL, OPT_MAX_GROUPS };
+enum { OPT_JSON = 256, OPT_STRICT, OPT_PRINT_MODEL, OPT_MAX_GROUPS,
+       OPT_SHOW_CONTEXT };
 
 static void
 parse_options(struct options *o, int *argc, char ***argv)
@@ -60,6 +63,7 @@ parse_options(struct options *o, int *argc, char ***argv)
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "print-model", no_argument, NULL, OPT_PRINT_MODEL },
 		{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
+		{ "show-context", no_argument, NULL, OPT_SHOW_CONTEXT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -98,6 +102,9 @@ parse_options(struct options *o, int *argc, char ***argv)
 			break;
 		case OPT_PRINT_MODEL:
 			o->print_model = 1;
+			break;
+		case OPT_SHOW_CONTEXT:
+			o->show_context = 1;
 			break;
 		case OPT_MAX_GROUPS:
 			o->max_groups = (size_t)opt_integer("--max-groups",
@@ -176,6 +183,7 @@ struct scoring {
 	struct format format;
 	long group_col;               /* the context's group column, or -1 */
 	size_t max_groups;
+	int show_context;
 	struct context *context;      /* changed by the ordered step only */
 };
 
@@ -274,13 +282,18 @@ finish_chunk(void *arg, struct chunk *c)
 {
 	const struct scoring *s = arg;
 	struct batch *b = c->work;
-	size_t i;
+	size_t d = s->m->forest.nfeature, nraw = s->m->nraw, i;
 
 	forest_score_block(&s->m->forest, b->x, c->n, b->score);
 	for (i = 0; i < c->n; i++) {
 		char score[16];
-		struct format_values v = { score, 0, "error", NULL, 0, NULL, 0 };
+		struct format_values v = { NULL, 0, score, 0, "error", NULL, 0,
+		                           NULL, 0 };
 
+		if (s->show_context) {
+			v.context = c->ok[i] ? b->x + i * d + nraw : NULL;
+			v.ncontext = d - nraw;
+		}
 		if (c->ok[i]) {
 			v.score_len = num_format_score(score, b->score[i]);
 			v.status = forest_is_anomaly(b->score[i], s->threshold) ?
@@ -293,7 +306,21 @@ finish_chunk(void *arg, struct chunk *c)
 	}
 }
 
-static const char *const added_columns[] = { "score", "status" };
+/* The columns ifscore adds: the context features with --show-context,
+ * then score and status. */
+static const char **
+added_columns(const struct model *m, int show_context, size_t *n)
+{
+	size_t ncontext = show_context ? m->forest.nfeature - m->nraw : 0, i;
+	const char **name = xreallocarray(NULL, ncontext + 2, sizeof *name);
+
+	for (i = 0; i < ncontext; i++)
+		name[i] = m->feature[m->nraw + i];
+	name[ncontext] = "score";
+	name[ncontext + 1] = "status";
+	*n = ncontext + 2;
+	return name;
+}
 
 /* Score every row; exit status 0, or 2 after a bad row or input. */
 static int
@@ -301,12 +328,14 @@ score_stream(const struct options *opt, struct tsv *t, struct out *o,
              const struct model *m, const size_t *cols, double threshold)
 {
 	struct scoring s = { m, t, cols, threshold, { 0 }, -1,
-	                     opt->max_groups, NULL };
+	                     opt->max_groups, opt->show_context, NULL };
 	struct pipeline_steps steps = {
 		&s, batch_new, batch_free, parse_chunk, NULL, finish_chunk
 	};
 	struct pipeline_options popt = { opt->jobs, opt->strict,
 	                                 opt->unbuffered };
+	const char **added;
+	size_t nadded;
 
 	if (m->context.window) {
 		s.group_col = find_group(m, t);
@@ -319,12 +348,13 @@ score_stream(const struct options *opt, struct tsv *t, struct out *o,
 		steps.ordered = context_chunk;
 	}
 
+	added = added_columns(m, opt->show_context, &nadded);
 	format_init(&s.format, opt->json ? FORMAT_JSON : FORMAT_TSV, t, cols,
-	            m->nraw, added_columns,
-	            sizeof added_columns / sizeof *added_columns);
+	            m->nraw, added, nadded);
 	format_header(&s.format, o);
 	pipeline_run(t, o, &steps, &popt);
 	format_free(&s.format);
+	free(added);
 	context_free(s.context);
 	return t->failed ? EXIT_TROUBLE : 0;
 }

@@ -267,9 +267,9 @@ context_chunk(void *arg, struct chunk *c)
 		                               b->group[i].n, x) == 0)
 			continue;
 		tsv_row_report(s->t, c->name[i], c->line[i], s->group_col,
-		               &c->errors, "more than %zu groups "
-		               "(--max-groups): '%.*s'", s->max_groups,
-		               (int)b->group[i].n, b->group[i].p);
+		               &c->errors, "a new group '%.*s' over "
+		               "--max-groups %zu", (int)b->group[i].n,
+		               b->group[i].p, s->max_groups);
 		chunk_mark_bad(c, i);
 		chunk_message(c, i, start);
 		memset(x, 0, d * sizeof *x);
@@ -341,7 +341,7 @@ score_stream(const struct options *opt, struct tsv *t, struct out *o,
 		s.group_col = find_group(m, t);
 		if (!context_fits(&m->context, m->nraw, opt->max_groups))
 			usage_error("invalid value '%zu' for --max-groups: the "
-			            "model's windows of %u readings would take "
+			            "model's windows of %u readings could take "
 			            "more than %zu GiB", opt->max_groups,
 			            m->context.window, CONTEXT_MEMORY_MAX >> 30);
 		s.context = context_new(&m->context, m->nraw, opt->max_groups);

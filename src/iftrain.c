@@ -497,8 +497,8 @@ add_context(const struct options *o, struct tsv *t, struct training *tr,
 
 	if (context_apply(tr->context, g ? g->p : NULL, g ? g->n : 0, x) == 0)
 		return 0;
-	tsv_warn(t, tr->group_col, "more than %zu groups (--max-groups): "
-	         "'%.*s'", o->max_groups, (int)g->n, g->p);
+	tsv_warn(t, tr->group_col, "a new group '%.*s' over --max-groups %zu",
+	         (int)g->n, g->p, o->max_groups);
 	return -1;
 }
 
@@ -545,10 +545,10 @@ name_features(const struct options *o, struct tsv *t, struct model *m,
 	if (nctx == 0)
 		return;
 	if (!context_fits(&o->context, tr->nraw, o->max_groups))
-		usage_error("invalid value '%u' for --window: %zu groups of %zu "
-		            "features would take more than %zu GiB "
-		            "(--max-groups)", o->context.window, o->max_groups,
-		            tr->nraw, CONTEXT_MEMORY_MAX >> 30);
+		usage_error("invalid value '%u' for --window: the windows of "
+		            "%zu groups (--max-groups) could take more than "
+		            "%zu GiB", o->context.window, o->max_groups,
+		            CONTEXT_MEMORY_MAX >> 30);
 	tr->context = context_new(&o->context, tr->nraw, o->max_groups);
 }
 

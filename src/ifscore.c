@@ -1,5 +1,6 @@
 /* ifscore: score a TSV stream line by line against an Isolation Forest. */
 #include "adapt.h"
+#include "context.h"
 #include "forest.h"
 #include "format.h"
 #include "model.h"
@@ -11,6 +12,8 @@
 #include "tsv.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,7 +24,9 @@
 struct options {
 	const char *model;
 	double threshold;
+	size_t max_groups;
 	int has_threshold, unbuffered, json, strict, print_model, jobs;
+	int show_context;
 	char delim;
 	size_t adapt;             /* --adapt W; 0: a frozen forest */
 	int adapt_all;
@@ -30,7 +35,8 @@ struct options {
 };
 
 static const char usage_text[] =
-    "usage: ifscore -m MODEL [-u] [-d CHAR] [-j N] [-T X] [--json] [--strict]\n"
+    "usage: ifscore -m MODEL [-u] [-d CHAR] [-j N] [-T X] [--json]\n"
+    "               [--max-groups N] [--show-context] [--strict]\n"
     "               [--adapt W [--adapt-all] [--state FILE [--checkpoint N]]]\n"
     "               [FILE ...]\n"
     "       ifscore -m MODEL --print-model\n";
@@ -42,6 +48,9 @@ static const char help_text[] =
     "  -T, --threshold X      flag scores above X (0..1) [the model's]\n"
     "  -d, --delimiter CHAR   field delimiter [tab]\n"
     "  -j, --jobs N           scoring threads [online CPUs]\n"
+    "      --max-groups N     with a model's context: at most N series\n"
+    "                         [10000]\n"
+    "      --show-context     write the model's context features too\n"
     "  -u, --unbuffered       flush after every line\n"
     "      --json             write JSON Lines instead of TSV\n"
     "      --strict           stop at the first bad row\n"
@@ -54,10 +63,8 @@ static const char help_text[] =
     "  -h, --help             print this help and exit\n"
     "  -V, --version          print the version and exit\n";
 
-enum {
-	OPT_JSON = 256, OPT_STRICT, OPT_PRINT_MODEL, OPT_ADAPT, OPT_ADAPT_ALL,
-	OPT_STATE, OPT_CHECKPOINT
-};
+enum { OPT_JSON = 256, OPT_STRICT, OPT_PRINT_MODEL, OPT_MAX_GROUPS,
+       OPT_SHOW_CONTEXT, OPT_ADAPT, OPT_ADAPT_ALL, OPT_STATE, OPT_CHECKPOINT };
 
 static void
 parse_options(struct options *o, int *argc, char ***argv)
@@ -71,6 +78,8 @@ parse_options(struct options *o, int *argc, char ***argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "print-model", no_argument, NULL, OPT_PRINT_MODEL },
+		{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
+		{ "show-context", no_argument, NULL, OPT_SHOW_CONTEXT },
 		{ "adapt", required_argument, NULL, OPT_ADAPT },
 		{ "adapt-all", no_argument, NULL, OPT_ADAPT_ALL },
 		{ "state", required_argument, NULL, OPT_STATE },
@@ -84,6 +93,7 @@ parse_options(struct options *o, int *argc, char ***argv)
 	memset(o, 0, sizeof *o);
 	o->delim = '\t';
 	o->jobs = default_threads();
+	o->max_groups = CONTEXT_GROUPS_DEFAULT;
 	opterr = 0;
 	while ((c = getopt_long(*argc, *argv, ":m:T:d:j:uhV", longopts,
 	                        NULL)) != -1) {
@@ -113,6 +123,9 @@ parse_options(struct options *o, int *argc, char ***argv)
 		case OPT_PRINT_MODEL:
 			o->print_model = 1;
 			break;
+		case OPT_SHOW_CONTEXT:
+			o->show_context = 1;
+			break;
 		case OPT_ADAPT:
 			o->adapt = (size_t)opt_integer("--adapt", optarg, 1,
 			                               1 << 24);
@@ -127,6 +140,10 @@ parse_options(struct options *o, int *argc, char ***argv)
 			o->checkpoint = (uint64_t)opt_integer("--checkpoint",
 			                                      optarg, 1,
 			                                      INT64_MAX);
+			break;
+		case OPT_MAX_GROUPS:
+			o->max_groups = (size_t)opt_integer("--max-groups",
+			                                    optarg, 1, 100000000);
 			break;
 		case 'h':
 			help_exit(usage_text, help_text);
@@ -153,12 +170,12 @@ parse_options(struct options *o, int *argc, char ***argv)
 		usage_error("--print-model cannot be combined with --adapt");
 }
 
-/* The input column of every model feature, or exit naming what is
+/* The input column of every raw model feature, or exit naming what is
  * missing and what the model needs. */
 static size_t *
 find_features(const struct model *m, const struct tsv *t)
 {
-	size_t n = m->forest.nfeature, i, j;
+	size_t n = m->nraw, i, j;
 	size_t *cols;
 
 	for (i = 0; i < n; i++) {
@@ -178,20 +195,39 @@ find_features(const struct model *m, const struct tsv *t)
 	return cols;
 }
 
+/* The input column of the model's group column, or exit. */
+static long
+find_group(const struct model *m, const struct tsv *t)
+{
+	long col;
+
+	if (m->context.group == NULL)
+		return -1;
+	col = tsv_column(t, m->context.group);
+	if (col < 0)
+		die("%s:%lu: missing group column '%s' (the model's context "
+		    "is per '%s')", t->name, t->line, m->context.group,
+		    m->context.group);
+	return col;
+}
+
 /* --- The steps of a row, wired ------------------------------------------
  *
  * A row's way through ifscore: the reader (tsv.c), parse (prepare), the
  * walk (score.c), format (format.c); the pipeline (pipeline.c) runs them
  * on the worker threads and writes the rows back in input order. */
 
-/* What every step reads; only the ordered step changes the part that
- * adapts. */
+/* What the steps read, and the state of the ordered one. */
 struct scoring {
 	const struct model *m;
 	const struct tsv *t;
-	const size_t *cols;           /* the model's features' columns */
+	const size_t *cols;           /* the model's raw features' columns */
 	double threshold;
 	struct format format;
+	long group_col;               /* the context's group column, or -1 */
+	size_t max_groups;
+	int show_context;
+	struct context *context;      /* changed by the ordered step only */
 	struct adaptive *adaptive;    /* --adapt, or NULL */
 };
 
@@ -210,6 +246,7 @@ struct batch {
 	double *x;                    /* CHUNK_ROWS rows of features */
 	double score[CHUNK_ROWS];
 	unsigned char flag[CHUNK_ROWS]; /* --adapt: flagged when scored */
+	struct tsv_field group[CHUNK_ROWS]; /* each row's group value */
 };
 
 static void *
@@ -253,13 +290,43 @@ parse_chunk(void *arg, struct chunk *c)
 
 	for (i = 0; i < c->n; i++) {
 		double *x = b->x + i * d;
+		size_t start = c->errors.len;
 
 		row_of(&b->row, c, i);
-		if (tsv_row_features(s->t, &b->row, s->cols, d, x,
+		if (tsv_row_features(s->t, &b->row, s->cols, s->m->nraw, x,
 		                     &c->errors) < 0) {
 			chunk_mark_bad(c, i);
+			chunk_message(c, i, start);
 			memset(x, 0, d * sizeof *x);
+		} else if (s->group_col >= 0) {
+			b->group[i] = b->row.field[s->group_col];
 		}
+	}
+}
+
+/* The context features of the chunk's rows, in input order: each series'
+ * state carries from one row of it to the next. */
+static void
+context_chunk(void *arg, struct chunk *c)
+{
+	struct scoring *s = arg;
+	struct batch *b = c->work;
+	size_t d = s->m->forest.nfeature, i;
+
+	for (i = 0; i < c->n; i++) {
+		double *x = b->x + i * d;
+		size_t start = c->errors.len;
+
+		if (!c->ok[i] || context_apply(s->context, b->group[i].p,
+		                               b->group[i].n, x) == 0)
+			continue;
+		tsv_row_report(s->t, c->name[i], c->line[i], s->group_col,
+		               &c->errors, "a new group '%.*s' over "
+		               "--max-groups %zu", (int)b->group[i].n,
+		               b->group[i].p, s->max_groups);
+		chunk_mark_bad(c, i);
+		chunk_message(c, i, start);
+		memset(x, 0, d * sizeof *x);
 	}
 }
 
@@ -268,9 +335,8 @@ parse_chunk(void *arg, struct chunk *c)
  * --strict nothing after the first bad row is learnt: it is never
  * written either. */
 static void
-adapt_chunk(void *arg, struct chunk *c)
+adapt_chunk(struct scoring *s, struct chunk *c)
 {
-	const struct scoring *s = arg;
 	struct adaptive *ad = s->adaptive;
 	struct batch *b = c->work;
 	size_t n = ad->halted ? 0 : c->n, start = 0;
@@ -303,20 +369,37 @@ adapt_chunk(void *arg, struct chunk *c)
 	}
 }
 
+/* The ordered step: context features, then --adapt's walk. */
+static void
+ordered_chunk(void *arg, struct chunk *c)
+{
+	struct scoring *s = arg;
+
+	if (s->context != NULL)
+		context_chunk(arg, c);
+	if (s->adaptive != NULL)
+		adapt_chunk(s, c);
+}
+
 /* Walk the chunk's rows (unless --adapt has) and write them out. */
 static void
 finish_chunk(void *arg, struct chunk *c)
 {
 	const struct scoring *s = arg;
 	struct batch *b = c->work;
-	size_t i;
+	size_t d = s->m->forest.nfeature, nraw = s->m->nraw, i;
 
 	if (s->adaptive == NULL)
 		forest_score_block(&s->m->forest, b->x, c->n, b->score);
 	for (i = 0; i < c->n; i++) {
 		char score[16];
-		struct format_values v = { score, 0, "error", NULL, 0, NULL, 0 };
+		struct format_values v = { NULL, 0, score, 0, "error", NULL, 0,
+		                           NULL, 0 };
 
+		if (s->show_context) {
+			v.context = c->ok[i] ? b->x + i * d + nraw : NULL;
+			v.ncontext = d - nraw;
+		}
 		if (c->ok[i]) {
 			int flagged = s->adaptive ? b->flag[i] :
 			    forest_is_anomaly(b->score[i], s->threshold);
@@ -331,7 +414,21 @@ finish_chunk(void *arg, struct chunk *c)
 	}
 }
 
-static const char *const added_columns[] = { "score", "status" };
+/* The columns ifscore adds: the context features with --show-context,
+ * then score and status. */
+static const char **
+added_columns(const struct model *m, int show_context, size_t *n)
+{
+	size_t ncontext = show_context ? m->forest.nfeature - m->nraw : 0, i;
+	const char **name = xreallocarray(NULL, ncontext + 2, sizeof *name);
+
+	for (i = 0; i < ncontext; i++)
+		name[i] = m->feature[m->nraw + i];
+	name[ncontext] = "score";
+	name[ncontext + 1] = "status";
+	*n = ncontext + 2;
+	return name;
+}
 
 /* Score every row; exit status 0, or 2 after a bad row or input. */
 static int
@@ -339,31 +436,56 @@ score_stream(const struct options *opt, struct tsv *t, struct out *o,
              const struct model *m, const size_t *cols, double threshold,
              struct adaptive *adaptive)
 {
-	struct scoring s = { m, t, cols, threshold, { 0 }, adaptive };
+	struct scoring s = { m, t, cols, threshold, { 0 }, -1,
+	                     opt->max_groups, opt->show_context, NULL,
+	                     adaptive };
 	struct pipeline_steps steps = {
-		&s, batch_new, batch_free, parse_chunk,
-		adaptive ? adapt_chunk : NULL, finish_chunk
+		&s, batch_new, batch_free, parse_chunk, NULL, finish_chunk
 	};
 	struct pipeline_options popt = { opt->jobs, opt->strict,
 	                                 opt->unbuffered };
+	const char **added;
+	size_t nadded;
 
+	if (m->context.window) {
+		s.group_col = find_group(m, t);
+		if (!context_fits(&m->context, m->nraw, opt->max_groups))
+			usage_error("invalid value '%zu' for --max-groups: the "
+			            "model's windows of %u readings could take "
+			            "more than %zu GiB", opt->max_groups,
+			            m->context.window, CONTEXT_MEMORY_MAX >> 30);
+		s.context = context_new(&m->context, m->nraw, opt->max_groups);
+		steps.ordered = ordered_chunk;
+	}
+	if (adaptive != NULL)
+		steps.ordered = ordered_chunk;
+
+	added = added_columns(m, opt->show_context, &nadded);
 	format_init(&s.format, opt->json ? FORMAT_JSON : FORMAT_TSV, t, cols,
-	            m->forest.nfeature, added_columns,
-	            sizeof added_columns / sizeof *added_columns);
+	            m->nraw, added, nadded);
 	format_header(&s.format, o);
 	pipeline_run(t, o, &steps, &popt);
 	format_free(&s.format);
+	free(added);
+	context_free(s.context);
 	return t->failed ? EXIT_TROUBLE : 0;
 }
 
 /* --- Adapting, and the state file ----------------------------------- */
 
 static volatile sig_atomic_t stop_signal;
+static int wake_pipe[2];
 
 static void
 on_stop_signal(int sig)
 {
+	int saved = errno;
+
 	stop_signal = sig;
+	if (write(wake_pipe[1], "", 1) < 0) {
+		/* full: the reader has a byte to wake on already */
+	}
+	errno = saved;
 }
 
 /* With --state, SIGHUP, SIGINT and SIGTERM end the reading (tsv's stop):
@@ -376,6 +498,9 @@ catch_stop_signals(struct tsv *t)
 	struct sigaction sa, old;
 	size_t i;
 
+	if (pipe(wake_pipe) != 0 ||
+	    fcntl(wake_pipe[1], F_SETFL, O_NONBLOCK) != 0)
+		die("cannot make a pipe:");
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop_signal; /* no SA_RESTART: a read ends */
 	sigemptyset(&sa.sa_mask);
@@ -384,6 +509,7 @@ catch_stop_signals(struct tsv *t)
 		    old.sa_handler != SIG_IGN)
 			sigaction(signals[i], &sa, NULL);
 	t->stop = &stop_signal;
+	t->wake_fd = wake_pipe[0];
 }
 
 /* The forest learns from the stream (from the state file when it has
@@ -398,6 +524,10 @@ adaptive_init(struct adaptive *ad, const struct options *opt,
 		usage_error("invalid value '%zu' for --adapt: the window must "
 		            "hold at least the model's sample size (%zu)",
 		            opt->adapt, m->forest.sample_size);
+	/* The state file has a section for the series' windows (state.c),
+	 * which context.c cannot fill yet. */
+	if (opt->state && m->context.window)
+		usage_error("--state cannot keep a model's context yet");
 	adapt_init(&ad->a, &m->forest, opt->adapt, opt->adapt_all, threshold,
 	           opt->has_threshold ? 0 : m->contamination, m->seed);
 	ad->strict = opt->strict;

@@ -26,6 +26,7 @@ tsv_open(struct tsv *t, char **paths, int npaths, char delim)
 	t->paths = npaths > 0 ? paths : stdin_only;
 	t->npaths = npaths > 0 ? npaths : 1;
 	t->fd = -1;
+	t->wake_fd = -1;
 	t->name = t->paths[0];
 	t->cap = TSV_BUFSIZE;
 	t->buf = xmalloc(t->cap);
@@ -190,6 +191,29 @@ stopped(const struct tsv *t)
 	return t->stop != NULL && *t->stop;
 }
 
+/* Wait until the input is ready or the reading is stopped (wake_fd);
+ * 0 when stopped. */
+static int
+wait_for_input(struct tsv *t)
+{
+	struct pollfd p[2];
+
+	p[0].fd = t->fd;
+	p[1].fd = t->wake_fd;
+	p[0].events = p[1].events = POLLIN;
+	for (;;) {
+		p[0].revents = p[1].revents = 0;
+		if (stopped(t))
+			return 0;
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return 1; /* the read will say what is wrong */
+		if (p[1].revents)
+			return 0;
+		if (p[0].revents)
+			return 1;
+	}
+}
+
 /* Append more input to the buffer; 0 at the end of the input (or when it
  * cannot be read, which is reported, or when stopped). */
 static int
@@ -211,6 +235,8 @@ fill(struct tsv *t)
 	}
 	if (t->before_read && !input_ready(t->fd))
 		t->before_read(t->before_read_arg);
+	if (t->wake_fd >= 0 && !wait_for_input(t))
+		return 0;
 	do
 		n = read(t->fd, t->buf + t->len, t->cap - t->len);
 	while (n < 0 && errno == EINTR && !stopped(t));
@@ -523,6 +549,17 @@ tsv_features(struct tsv *t, const size_t *cols, size_t n, double *x)
 	if (missing < 0)
 		t->failed = 1;
 	return missing;
+}
+
+void
+tsv_row_report(const struct tsv *t, const char *name, unsigned long line,
+               long field, struct out *to, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport_to(t, name, line, field, to, fmt, ap);
+	va_end(ap);
 }
 
 void

@@ -56,8 +56,12 @@ struct tsv {
 	void (*before_message)(void *arg);
 	void *before_message_arg;
 	/* Set (by a signal handler) to end the reading early: the next
-	 * record, or a read that a signal interrupts, is the end. */
+	 * record, or a read that a signal interrupts, is the end.  The
+	 * handler also writes a byte to a pipe whose read end is wake_fd
+	 * (-1: none), so a wait for input ends even when the signal comes
+	 * just before it. */
 	volatile sig_atomic_t *stop;
+	int wake_fd;
 };
 
 /* Read paths[0..npaths), or standard input when npaths is 0. */
@@ -110,6 +114,12 @@ struct tsv_row {
 };
 
 struct out;
+
+/* A message about a row read away from the reader, in the words of
+ * tsv_warn, appended to `to`. */
+void tsv_row_report(const struct tsv *t, const char *name, unsigned long line,
+                    long field, struct out *to, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 /* Split a row's text into its fields (r->field, r->nfield). */
 void tsv_row_split(const struct tsv *t, struct tsv_row *r);

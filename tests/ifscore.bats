@@ -478,7 +478,7 @@ ifscore: in.tsv:5: expected 4 fields, found 2" ]
 	run_split ifscore -m "$SHIPPED" "$SHIPPED"
 	[ "$status" -eq 2 ]
 	[ -z "$out" ]
-	[ "$err" = "ifscore: $SHIPPED:1: not an iftools model (expected 'iforest 1' on the first line)" ]
+	[ "$err" = "ifscore: $SHIPPED:1: not an iftools model (expected 'iforest VERSION' on the first line)" ]
 }
 
 @test "ifscore >/dev/full: status 2 and a write error" {
@@ -731,7 +731,7 @@ start_paused() {
 		wait "$pid" || status=$?
 		kill "$feeder" 2>/dev/null || true
 		rm -f pipe
-		[ "$status" -eq $((128 + $(kill -l "$sig"))) ]
+		[ "$status" -eq $((128 + $(kill -l "$sig"))) ] || { echo "SIG$sig: status $status"; cat err.txt; wc -l run.tsv; false; }
 		[ ! -s err.txt ]
 		cmp run.tsv <(head -1001 whole.tsv)
 		[ "$(state_rows s.state)" -eq 1000 ]
@@ -863,8 +863,25 @@ EOF2
 	run_split ifscore --help
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
-	[ "$(sed -n 2p <<<"$out")" = "               [--adapt W [--adapt-all] [--state FILE [--checkpoint N]]]" ]
+	[ "$(sed -n 3p <<<"$out")" = "               [--adapt W [--adapt-all] [--state FILE [--checkpoint N]]]" ]
 	for opt in "--adapt W" --adapt-all "--state FILE" "--checkpoint N"; do
 		grep -q -- "      $opt  " <<<"$out"
 	done
+}
+
+@test "ifscore --adapt with a model's context: the series carry on, the same for every -j; --state cannot keep them yet" {
+	sensorgen -n 3000 -a 0 -D 3 --seed 4 | iftrain -w 10 -g device -o ctx.if
+	sensorgen -n 4000 -D 3 --shift 2000 -k spike --seed 3 >stream.tsv
+	run_split ifscore -j 1 -m ctx.if --adapt 512 stream.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	printf '%s\n' "$out" >j1.tsv
+	ifscore -m ctx.if stream.tsv >frozen.tsv
+	! cmp -s j1.tsv frozen.tsv
+	for j in 2 4; do
+		ifscore -j "$j" -m ctx.if --adapt 512 stream.tsv | cmp - j1.tsv
+	done
+	run_split ifscore -m ctx.if --adapt 512 --state s.state stream.tsv
+	assert_usage_error "ifscore: --state cannot keep a model's context yet"
+	[ ! -e s.state ]
 }

@@ -1,5 +1,6 @@
 /* context.c: features over time, per series (context.h). */
 #include "context.h"
+#include "out.h"
 #include "util.h"
 
 #include <math.h>
@@ -404,4 +405,137 @@ context_apply(struct context *c, const char *group, size_t group_len,
 			out[at++ * nraw + i] = same;
 	}
 	return 0;
+}
+
+/* --- The series' state, for ifscore --state ------------------------------
+ *
+ * A series is one line: the group value's length and bytes, then per
+ * sensor its sums, its last reading, its ring's count and head, and the
+ * count readings of its ring, reals with 17 digits (NA: none). */
+
+size_t
+context_nseries(const struct context *c)
+{
+	return c->nseries;
+}
+
+static void
+write_real(struct out *o, double x)
+{
+	if (x != x)
+		out_str(o, " NA");
+	else
+		out_printf(o, " %.17g", x);
+}
+
+void
+context_write_series(const struct context *c, size_t s, struct out *o)
+{
+	const char *key = c->key ? c->key[s] : "";
+	size_t len = c->key ? c->key_len[s] : 0, i;
+	unsigned k;
+
+	out_printf(o, "%zu ", len);
+	out_write(o, key, len);
+	for (i = 0; i < c->nraw; i++) {
+		const struct sensor *sn = &c->sensor[s][i];
+		const double *ring = c->ring[s] + i * c->recipe.window;
+
+		write_real(o, sn->shift);
+		write_real(o, sn->s1);
+		write_real(o, sn->s2);
+		write_real(o, sn->sj);
+		write_real(o, sn->prev);
+		out_printf(o, " %u %u", sn->count, sn->head);
+		for (k = 0; k < sn->count; k++)
+			write_real(o, ring[k]);
+	}
+	out_char(o, '\n');
+}
+
+/* The next real of a series line, NA for none; NULL after a bad one. */
+static const char *
+read_real(const char *p, double *x, int missing_ok)
+{
+	char *end;
+
+	if (*p++ != ' ')
+		return NULL;
+	if (missing_ok && strncmp(p, "NA", 2) == 0 &&
+	    (p[2] == ' ' || p[2] == '\0')) {
+		*x = NAN;
+		return p + 2;
+	}
+	*x = strtod(p, &end);
+	if (end == p || *x != *x || (*end != ' ' && *end != '\0'))
+		return NULL;
+	return end;
+}
+
+static const char *
+read_unsigned(const char *p, unsigned *v, unsigned max)
+{
+	char *end;
+	unsigned long n;
+
+	if (*p++ != ' ' || *p < '0' || *p > '9')
+		return NULL;
+	n = strtoul(p, &end, 10);
+	if (n > max || (*end != ' ' && *end != '\0'))
+		return NULL;
+	*v = (unsigned)n;
+	return end;
+}
+
+/* One sensor's state; NULL when the line is not valid. */
+static const char *
+read_sensor(const char *p, struct sensor *sn, double *ring, unsigned window)
+{
+	unsigned k;
+
+	if (!(p = read_real(p, &sn->shift, 0)) || !(p = read_real(p, &sn->s1, 0)) ||
+	    !(p = read_real(p, &sn->s2, 0)) || !(p = read_real(p, &sn->sj, 0)) ||
+	    !(p = read_real(p, &sn->prev, 1)) ||
+	    !(p = read_unsigned(p, &sn->count, window)) ||
+	    !(p = read_unsigned(p, &sn->head, window - 1)))
+		return NULL;
+	/* The ring wraps only once full: before that, head is its count. */
+	if (sn->count < window && sn->head != sn->count)
+		return NULL;
+	for (k = 0; k < sn->count; k++)
+		if (!(p = read_real(p, &ring[k], 0)))
+			return NULL;
+	return p;
+}
+
+int
+context_read_series(struct context *c, const char *line, const char **why)
+{
+	char *end;
+	unsigned long len = strtoul(line, &end, 10);
+	const char *p;
+	long s;
+	size_t i;
+
+	*why = "invalid context series";
+	if (end == line || *end != ' ' || len > strlen(end + 1) ||
+	    (c->recipe.group == NULL && len != 0))
+		return -1;
+	p = end + 1;
+	if (c->nseries == c->max_groups) {
+		*why = "more context series than --max-groups";
+		return -1;
+	}
+	s = find_series(c, p, len);
+	if ((size_t)s + 1 != c->nseries) {
+		*why = "a context series twice";
+		return -1;
+	}
+	p += len;
+	for (i = 0; i < c->nraw; i++)
+		if (!(p = read_sensor(p, &c->sensor[s][i],
+		                      c->ring[s] + i * c->recipe.window,
+		                      c->recipe.window)))
+			return -1;
+	return *p == '\0' ? 0 : -1;
 }

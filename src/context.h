@@ -80,4 +80,13 @@ void context_free(struct context *c);
 int context_apply(struct context *c, const char *group, size_t group_len,
                   double *x);
 
+/* The series' state, for a state file (ifscore --state): how many
+ * series there are, series s as one line, and a line read back as the
+ * next series (0, or -1 with what is wrong in *why). */
+struct out;
+size_t context_nseries(const struct context *c);
+void context_write_series(const struct context *c, size_t s, struct out *o);
+int context_read_series(struct context *c, const char *line,
+                        const char **why);
+
 #endif

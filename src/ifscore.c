@@ -238,6 +238,7 @@ struct adaptive {
 	const char *state;            /* --state FILE, or NULL */
 	uint64_t model_hash;
 	uint64_t checkpoint;          /* --checkpoint N, or 0 */
+	const struct context *context; /* saved with the state, or NULL */
 };
 
 /* A chunk's own memory. */
@@ -364,7 +365,8 @@ adapt_chunk(struct scoring *s, struct chunk *c)
 		           b->flag + start);
 		if (ad->checkpoint > 0 && ad->a.rows % ad->checkpoint == 0 &&
 		    end > start && c->ok[end - 1])
-			state_save(ad->state, ad->model_hash, s->m, &ad->a);
+			state_save(ad->state, ad->model_hash, s->m, &ad->a,
+			           ad->context);
 		start = end;
 	}
 }
@@ -434,7 +436,7 @@ added_columns(const struct model *m, int show_context, size_t *n)
 static int
 score_stream(const struct options *opt, struct tsv *t, struct out *o,
              const struct model *m, const size_t *cols, double threshold,
-             struct adaptive *adaptive)
+             struct context *context, struct adaptive *adaptive)
 {
 	struct scoring s = { m, t, cols, threshold, { 0 }, -1,
 	                     opt->max_groups, opt->show_context, NULL,
@@ -447,14 +449,9 @@ score_stream(const struct options *opt, struct tsv *t, struct out *o,
 	const char **added;
 	size_t nadded;
 
-	if (m->context.window) {
+	if (context != NULL) {
 		s.group_col = find_group(m, t);
-		if (!context_fits(&m->context, m->nraw, opt->max_groups))
-			usage_error("invalid value '%zu' for --max-groups: the "
-			            "model's windows of %u readings could take "
-			            "more than %zu GiB", opt->max_groups,
-			            m->context.window, CONTEXT_MEMORY_MAX >> 30);
-		s.context = context_new(&m->context, m->nraw, opt->max_groups);
+		s.context = context;
 		steps.ordered = ordered_chunk;
 	}
 	if (adaptive != NULL)
@@ -467,8 +464,21 @@ score_stream(const struct options *opt, struct tsv *t, struct out *o,
 	pipeline_run(t, o, &steps, &popt);
 	format_free(&s.format);
 	free(added);
-	context_free(s.context);
 	return t->failed ? EXIT_TROUBLE : 0;
+}
+
+/* The series' state of a model with context, or NULL. */
+static struct context *
+context_of(const struct model *m, const struct options *opt)
+{
+	if (m->context.window == 0)
+		return NULL;
+	if (!context_fits(&m->context, m->nraw, opt->max_groups))
+		usage_error("invalid value '%zu' for --max-groups: the model's "
+		            "windows of %u readings could take more than %zu "
+		            "GiB", opt->max_groups, m->context.window,
+		            CONTEXT_MEMORY_MAX >> 30);
+	return context_new(&m->context, m->nraw, opt->max_groups);
 }
 
 /* --- Adapting, and the state file ----------------------------------- */
@@ -517,29 +527,27 @@ catch_stop_signals(struct tsv *t)
  * unless -T fixes it. */
 static void
 adaptive_init(struct adaptive *ad, const struct options *opt,
-              struct model *m, double threshold)
+              struct model *m, double threshold, struct context *context)
 {
 	memset(ad, 0, sizeof *ad);
 	if (opt->adapt < m->forest.sample_size)
 		usage_error("invalid value '%zu' for --adapt: the window must "
 		            "hold at least the model's sample size (%zu)",
 		            opt->adapt, m->forest.sample_size);
-	/* The state file has a section for the series' windows (state.c),
-	 * which context.c cannot fill yet. */
-	if (opt->state && m->context.window)
-		usage_error("--state cannot keep a model's context yet");
 	adapt_init(&ad->a, &m->forest, opt->adapt, opt->adapt_all, threshold,
 	           opt->has_threshold ? 0 : m->contamination, m->seed);
 	ad->strict = opt->strict;
 	ad->checkpoint = opt->checkpoint;
 	ad->state = opt->state;
+	ad->context = context;
 	if (opt->state == NULL)
 		return;
 	ad->model_hash = state_model_hash(opt->model);
-	if (!state_load(opt->state, opt->model, ad->model_hash, m, &ad->a))
+	if (!state_load(opt->state, opt->model, ad->model_hash, m, &ad->a,
+	                context))
 		/* A new state: a place it cannot be written is found now,
 		 * not when the stream ends. */
-		state_save(opt->state, ad->model_hash, m, &ad->a);
+		state_save(opt->state, ad->model_hash, m, &ad->a, context);
 	else if (opt->has_threshold)
 		ad->a.threshold = threshold;
 }
@@ -550,7 +558,7 @@ static void
 adaptive_finish(struct adaptive *ad, const struct model *m)
 {
 	if (ad->state != NULL)
-		state_save(ad->state, ad->model_hash, m, &ad->a);
+		state_save(ad->state, ad->model_hash, m, &ad->a, ad->context);
 	adapt_free(&ad->a);
 	if (stop_signal) {
 		sigset_t set;
@@ -571,6 +579,7 @@ main(int argc, char *argv[])
 	struct tsv t;
 	struct out o;
 	struct adaptive adaptive;
+	struct context *context;
 	size_t *cols;
 	double threshold;
 	char error[512];
@@ -587,8 +596,9 @@ main(int argc, char *argv[])
 		return 0;
 	}
 
+	context = context_of(&m, &opt);
 	if (opt.adapt)
-		adaptive_init(&adaptive, &opt, &m, threshold);
+		adaptive_init(&adaptive, &opt, &m, threshold, context);
 
 	tsv_open(&t, argv, argc, opt.delim);
 	if (opt.state)
@@ -597,11 +607,12 @@ main(int argc, char *argv[])
 	if (!tsv_read_header(&t))
 		exit(EXIT_TROUBLE);
 	cols = find_features(&m, &t);
-	status = score_stream(&opt, &t, &o, &m, cols, threshold,
+	status = score_stream(&opt, &t, &o, &m, cols, threshold, context,
 	                      opt.adapt ? &adaptive : NULL);
 	out_finish(&o);
 	if (opt.adapt)
 		adaptive_finish(&adaptive, &m);
+	context_free(context);
 	free(cols);
 	model_free(&m);
 	tsv_close(&t);

@@ -11,13 +11,15 @@
  *	head SLOT             the window slot the next row takes
  *	slots N               then N lines, slot by slot:
  *	  SCORE FLAG X1 .. XD   (NA: a missing value)
- *	context N             then N lines of per-group context state
+ *	context N             then N lines, a series of the model's
+ *	                      context each (context.c)
  *	forest                then the adapted forest, a whole model file
  *
  * Reals are written with 17 significant digits, so a restarted run
  * scores exactly as one run would have. */
 #include "state.h"
 #include "adapt.h"
+#include "context.h"
 #include "forest.h"
 #include "model.h"
 #include "out.h"
@@ -63,7 +65,8 @@ write_real(struct out *o, double x)
 }
 
 static void
-write_header(struct out *o, uint64_t model_hash, const struct adapt *a)
+write_header(struct out *o, uint64_t model_hash, const struct adapt *a,
+             const struct context *ctx)
 {
 	size_t i, k, d = a->nfeature;
 
@@ -83,15 +86,18 @@ write_header(struct out *o, uint64_t model_hash, const struct adapt *a)
 		}
 		out_char(o, '\n');
 	}
-	/* Per-group context state (ifscore -g) goes here, as its own
-	 * lines; a stream without groups has none. */
-	out_str(o, "context 0\nforest\n");
+	/* The series of a model's context, a line each. */
+	out_printf(o, "context %zu\n", ctx ? context_nseries(ctx) : 0);
+	for (i = 0; ctx && i < context_nseries(ctx); i++)
+		context_write_series(ctx, i, o);
+	out_str(o, "forest\n");
 }
 
 struct saving {
 	uint64_t model_hash;
 	const struct model *m;
 	const struct adapt *a;
+	const struct context *ctx;
 };
 
 static void
@@ -102,7 +108,7 @@ fill_state(int fd, const char *name, const void *arg)
 	struct out o;
 
 	out_init(&o, fd, name);
-	write_header(&o, sv->model_hash, sv->a);
+	write_header(&o, sv->model_hash, sv->a, sv->ctx);
 	out_finish(&o);
 	adapted.threshold = sv->a->threshold;
 	model_write(&adapted, fd, name);
@@ -110,9 +116,9 @@ fill_state(int fd, const char *name, const void *arg)
 
 void
 state_save(const char *path, uint64_t model_hash, const struct model *m,
-           const struct adapt *a)
+           const struct adapt *a, const struct context *ctx)
 {
-	struct saving sv = { model_hash, m, a };
+	struct saving sv = { model_hash, m, a, ctx };
 
 	out_write_atomically(path, "state", fill_state, &sv);
 }
@@ -240,9 +246,23 @@ read_slots(struct reader *r, struct adapt *a)
 		        a->fill);
 }
 
+/* The series of a model's context: none without one. */
+static void
+read_context(struct reader *r, struct context *ctx)
+{
+	uint64_t n = key_count(r, "context", ctx ? UINT64_MAX : 0), i;
+	const char *why;
+
+	for (i = 0; i < n; i++) {
+		next_line(r, "a context series");
+		if (context_read_series(ctx, r->text, &why) < 0)
+			corrupt(r, "%s", why);
+	}
+}
+
 static void
 read_header(struct reader *r, uint64_t model_hash, struct adapt *a,
-            const char *model_path)
+            const char *model_path, struct context *ctx)
 {
 	char *v;
 	uint64_t window;
@@ -269,8 +289,7 @@ read_header(struct reader *r, uint64_t model_hash, struct adapt *a,
 	a->oldest = (size_t)key_count(r, "oldest", a->f->ntree - 1);
 	a->head = (size_t)key_count(r, "head", a->window - 1);
 	read_slots(r, a);
-	if (key_count(r, "context", UINT64_MAX) != 0)
-		corrupt(r, "context state, which this ifscore cannot read");
+	read_context(r, ctx);
 	next_line(r, "'forest'");
 	if (strcmp(r->text, "forest") != 0)
 		corrupt(r, "expected 'forest'");
@@ -315,7 +334,7 @@ read_forest(struct reader *r, struct model *m, struct adapt *a)
 
 int
 state_load(const char *path, const char *model_path, uint64_t model_hash,
-           struct model *m, struct adapt *a)
+           struct model *m, struct adapt *a, struct context *ctx)
 {
 	struct reader r;
 	size_t len;
@@ -332,7 +351,7 @@ state_load(const char *path, const char *model_path, uint64_t model_hash,
 	r.end = text + len;
 	if (memchr(text, '\0', len) != NULL)
 		corrupt(&r, "not a text file");
-	read_header(&r, model_hash, a, model_path);
+	read_header(&r, model_hash, a, model_path, ctx);
 	read_forest(&r, m, a);
 	free(text);
 	return 1;

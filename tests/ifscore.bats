@@ -869,7 +869,7 @@ EOF2
 	done
 }
 
-@test "ifscore --adapt with a model's context: the series carry on, the same for every -j; --state cannot keep them yet" {
+@test "ifscore --adapt with a model's context: the series carry on over -j and over runs" {
 	sensorgen -n 3000 -a 0 -D 3 --seed 4 | iftrain -w 10 -g device -o ctx.if
 	sensorgen -n 4000 -D 3 --shift 2000 -k spike --seed 3 >stream.tsv
 	run_split ifscore -j 1 -m ctx.if --adapt 512 stream.tsv
@@ -881,7 +881,21 @@ EOF2
 	for j in 2 4; do
 		ifscore -j "$j" -m ctx.if --adapt 512 stream.tsv | cmp - j1.tsv
 	done
-	run_split ifscore -m ctx.if --adapt 512 --state s.state stream.tsv
-	assert_usage_error "ifscore: --state cannot keep a model's context yet"
-	[ ! -e s.state ]
+	# Split in two runs: each machine's windows are in the state.
+	head -n 2001 stream.tsv >part1.tsv
+	{ head -n 1 stream.tsv; tail -n +2002 stream.tsv; } >part2.tsv
+	ifscore -m ctx.if --adapt 512 --state s.state part1.tsv >runs.tsv
+	[ "$(sed -n 's/^context //p' s.state | head -1)" = 3 ]
+	ifscore -j 2 -m ctx.if --adapt 512 --state s.state --checkpoint 300 part2.tsv |
+		tail -n +2 >>runs.tsv
+	cmp runs.tsv j1.tsv
+	# A series that is not valid, or one too many for --max-groups.
+	line=$(grep -n '^context ' s.state | head -1 | cut -d: -f1)
+	sed "$((line + 1))s/ [^ ]*\$/ x/" s.state >bad.state
+	run_split ifscore -m ctx.if --adapt 512 --state bad.state part2.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: bad.state:$((line + 1)): invalid context series" ]
+	run_split ifscore -m ctx.if --adapt 512 --max-groups 2 --state s.state part2.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: s.state:$((line + 3)): more context series than --max-groups" ]
 }

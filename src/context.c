@@ -422,10 +422,8 @@ context_nseries(const struct context *c)
 static void
 write_real(struct out *o, double x)
 {
-	if (x != x)
-		out_str(o, " NA");
-	else
-		out_printf(o, " %.17g", x);
+	out_char(o, ' ');
+	out_real_exact(o, x);
 }
 
 void

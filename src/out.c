@@ -220,6 +220,15 @@ out_json_string(struct out *o, const char *s, size_t n)
 	out_char(o, '"');
 }
 
+void
+out_real_exact(struct out *o, double x)
+{
+	if (x != x)
+		out_write(o, "NA", 2);
+	else
+		out_printf(o, "%.17g", x);
+}
+
 /* --- Replacing a file atomically -------------------------------------- */
 
 char *volatile out_temp_path;

@@ -54,6 +54,8 @@ void out_str(struct out *o, const char *s);
 void out_uint(struct out *o, uint64_t v);
 /* The shortest round-trip form of x (see num_format_shortest). */
 void out_real(struct out *o, double x);
+/* x with 17 significant digits, which read back exactly; NA for NaN. */
+void out_real_exact(struct out *o, double x);
 /* printf-style, for reports that are not on a hot path. */
 void out_printf(struct out *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

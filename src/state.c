@@ -56,15 +56,6 @@ state_model_hash(const char *model_path)
 /* --- Writing ---------------------------------------------------------- */
 
 static void
-write_real(struct out *o, double x)
-{
-	if (x != x)
-		out_str(o, "NA");
-	else
-		out_printf(o, "%.17g", x);
-}
-
-static void
 write_header(struct out *o, uint64_t model_hash, const struct adapt *a,
              const struct context *ctx)
 {
@@ -73,16 +64,16 @@ write_header(struct out *o, uint64_t model_hash, const struct adapt *a,
 	out_printf(o, "%s %d\nmodel %016" PRIx64 "\nwindow %zu\n"
 	           "adapt_all %d\nthreshold ", STATE_MAGIC, STATE_VERSION,
 	           model_hash, a->window, a->all);
-	write_real(o, a->threshold);
+	out_real_exact(o, a->threshold);
 	out_printf(o, "\nrows %" PRIu64 "\nreplaced %" PRIu64 "\noldest %zu\n"
 	           "head %zu\nslots %zu\n", a->rows, a->replaced, a->oldest,
 	           a->head, a->fill);
 	for (i = 0; i < a->fill; i++) {
-		write_real(o, a->score[i]);
+		out_real_exact(o, a->score[i]);
 		out_printf(o, " %d", a->flag[i]);
 		for (k = 0; k < d; k++) {
 			out_char(o, ' ');
-			write_real(o, a->x[i * d + k]);
+			out_real_exact(o, a->x[i * d + k]);
 		}
 		out_char(o, '\n');
 	}

@@ -32,6 +32,9 @@ adapt_init(struct adapt *a, struct forest *f, size_t window, int all,
 	                          a->nfeature * sizeof *a->sample);
 	a->taken = xcalloc(window, sizeof *a->taken);
 	a->sorted = xreallocarray(NULL, window, sizeof *a->sorted);
+	a->at = xreallocarray(NULL, ADAPT_ROWS_MAX, sizeof *a->at);
+	/* At most one replacement a row. */
+	a->pending = xreallocarray(NULL, ADAPT_ROWS_MAX, sizeof *a->pending);
 	forest_prepare_replaceable(f);
 }
 
@@ -44,6 +47,8 @@ adapt_free(struct adapt *a)
 	free(a->sample);
 	free(a->taken);
 	free(a->sorted);
+	free(a->at);
+	free(a->pending);
 }
 
 static void
@@ -147,24 +152,94 @@ window_threshold(struct adapt *a)
 	return -(t < 0.5 ? lo + (hi - lo) * t : hi - (hi - lo) * (1 - t));
 }
 
+/* At a replacement point: a tree grown on the window, for the oldest
+ * tree's place (*slot); 0 when the window is too short to draw from. */
+static int
+grow_from_window(struct adapt *a, struct tree *tree, size_t *slot)
+{
+	struct rng rng;
+
+	rng_seed(&rng, a->seed, ADAPT_STREAM + a->rows);
+	if (!draw_sample(a, &rng))
+		return 0;
+	forest_grow_tree(a->f, tree, a->sample, a->f->sample_size, &rng);
+	*slot = a->oldest;
+	a->oldest = (a->oldest + 1) % a->f->ntree;
+	a->replaced++;
+	return 1;
+}
+
 /* At a replacement point: the oldest tree makes way for one grown on the
  * window, and the threshold follows. */
 static void
 adapt_step(struct adapt *a)
 {
-	struct rng rng;
 	struct tree tree;
+	size_t slot;
 
-	rng_seed(&rng, a->seed, ADAPT_STREAM + a->rows);
-	if (draw_sample(a, &rng)) {
-		forest_grow_tree(a->f, &tree, a->sample, a->f->sample_size,
-		                 &rng);
-		forest_replace_tree(a->f, a->oldest, &tree);
-		a->oldest = (a->oldest + 1) % a->f->ntree;
-		a->replaced++;
-	}
+	if (grow_from_window(a, &tree, &slot))
+		forest_replace_tree(a->f, slot, &tree);
 	if (a->contamination > 0 && a->fill > 0)
 		a->threshold = window_threshold(a);
+}
+
+/* With a fixed threshold the trees do not depend on the scores (every
+ * row is drawn from), so the rows are first put in the window and the
+ * trees grown, then walked a tree at a time: each tree's place over the
+ * rows before its replacement, then its successor over the rest.  Every
+ * row meets the trees it would meet walked in order, added in the same
+ * order, so the scores are the same; the trees stay in cache. */
+static void
+adapt_rows_fixed(struct adapt *a, const double *x, const unsigned char *ok,
+                 size_t n, double *score, unsigned char *flag)
+{
+	struct forest *f = a->f;
+	size_t d = a->nfeature, npending = 0, i, t, k;
+	int complete = 1;
+
+	for (i = 0; i < n * d; i++)
+		complete &= x[i] == x[i];
+	for (i = 0; i < n; i++) {
+		if (!ok[i])
+			continue;
+		a->at[i] = a->head;
+		remember(a, x + i * d, 0, 0);
+		a->rows++;
+		if (a->rows % a->interval == 0 &&
+		    grow_from_window(a, &a->pending[npending].tree,
+		                     &a->pending[npending].slot))
+			a->pending[npending++].from = i + 1;
+	}
+	memset(score, 0, n * sizeof *score);
+	for (t = 0; t < f->ntree; t++) {
+		size_t from = 0;
+
+		for (k = 0; k < npending; k++) {
+			if (a->pending[k].slot != t)
+				continue;
+			forest_tree_paths(f, t, x + from * d,
+			                  a->pending[k].from - from, complete,
+			                  score + from);
+			forest_replace_tree(f, t, &a->pending[k].tree);
+			from = a->pending[k].from;
+		}
+		forest_tree_paths(f, t, x + from * d, n - from, complete,
+		                  score + from);
+	}
+	/* The window's scores and flags, in row order: a slot that two of
+	 * the rows took ends with the later one's. */
+	for (i = 0; i < n; i++) {
+		size_t at = a->at[i];
+
+		if (!ok[i])
+			continue;
+		score[i] = forest_score_of(f, score[i]);
+		flag[i] = forest_is_anomaly(score[i], a->threshold);
+		a->flagged -= a->flag[at];
+		a->flag[at] = flag[i];
+		a->flagged += flag[i];
+		a->score[at] = score[i];
+	}
 }
 
 void
@@ -173,6 +248,10 @@ adapt_rows(struct adapt *a, const double *x, const unsigned char *ok,
 {
 	size_t d = a->nfeature, start = 0, i;
 
+	if (a->contamination == 0 && n <= ADAPT_ROWS_MAX) {
+		adapt_rows_fixed(a, x, ok, n, score, flag);
+		return;
+	}
 	while (start < n) {
 		/* The segment up to the next replacement point: the forest
 		 * is the same for every row of it. */

@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct forest;
+#include "forest.h"
 
 struct adapt {
 	struct forest *f;          /* the forest that changes */
@@ -50,7 +50,15 @@ struct adapt {
 	double *sample;            /* [sample_size][nfeature] */
 	uint64_t *taken;           /* per slot: the draw that took it */
 	double *sorted;            /* [window] scores for the threshold */
+	size_t *at;                /* [ADAPT_ROWS_MAX]: each row's slot */
+	struct adapt_pending {     /* trees grown, not yet in the forest */
+		struct tree tree;
+		size_t slot, from; /* its place; the first row it scores */
+	} *pending;
 };
+
+/* The most rows adapt_rows takes at once on its fastest path. */
+enum { ADAPT_ROWS_MAX = 4096 };
 
 /* window >= the forest's sample size; contamination 0 keeps threshold. */
 void adapt_init(struct adapt *a, struct forest *f, size_t window, int all,

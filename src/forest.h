@@ -148,6 +148,11 @@ void forest_score_block(const struct forest *f, const double *rows,
 
 /* The sum over trees of the path length of row x. */
 double forest_path_sum(const struct forest *f, const double *x);
+/* Add tree t's path length for each of the n rows to sums[0..n), as
+ * forest_path_sum adds it (missing values too; complete: the caller
+ * knows there are none). */
+void forest_tree_paths(const struct forest *f, size_t t, const double *rows,
+                       size_t n, int complete, double *sums);
 /* The anomaly score of a path-length sum, in (0, 1]. */
 double forest_score_of(const struct forest *f, double path_sum);
 static inline double

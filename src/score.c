@@ -475,39 +475,47 @@ flat_walk_planes(const struct flat *fl, const double *rows, size_t n,
 	}
 }
 
-/* The walk of a replaceable layout of feature splits, sixteen rows at a
- * time so that their walks overlap. */
+/* Tree t of a replaceable layout of feature splits, for n rows, sixteen
+ * at a time so that their walks overlap. */
+static void
+split_tree(const struct flat *fl, size_t t, const double *rows, size_t n,
+           double *sums)
+{
+	size_t r, k, d = fl->nfeature, nleaf = (size_t)1 << fl->depth;
+	const uint32_t *feature = fl->node + t * fl->stride;
+	const double *split = fl->split + t * fl->stride;
+	const double *leaf = fl->leaf + t * nleaf;
+	unsigned level;
+
+	/* The last group repeats its last row where it runs short: segments
+	 * between replacements are short, and a row walked alone waits on
+	 * every load. */
+	for (r = 0; r < n; r += 16) {
+		const double *x[16];
+		size_t i[16];
+
+		for (k = 0; k < 16; k++) {
+			x[k] = rows + (r + k < n ? r + k : n - 1) * d;
+			i[k] = 1;
+		}
+		for (level = 0; level < fl->depth; level++)
+			for (k = 0; k < 16; k++)
+				i[k] = 2 * i[k] + (x[k][feature[i[k]]] >
+				                   split[i[k]]);
+		for (k = 0; k < 16 && r + k < n; k++)
+			sums[r + k] += leaf[i[k] - nleaf];
+	}
+}
+
+/* The walk of a replaceable layout of feature splits, a tree at a time. */
 static void
 flat_walk_splits(const struct flat *fl, const double *rows, size_t n,
                  double *sums)
 {
-	size_t t, r, k, d = fl->nfeature, nleaf = (size_t)1 << fl->depth;
-	unsigned level;
+	size_t t;
 
-	for (t = 0; t < fl->ntree; t++) {
-		const uint32_t *feature = fl->node + t * fl->stride;
-		const double *split = fl->split + t * fl->stride;
-		const double *leaf = fl->leaf + t * nleaf;
-
-		/* The last group repeats its last row where it runs short:
-		 * segments between replacements are short, and a row walked
-		 * alone waits on every load. */
-		for (r = 0; r < n; r += 16) {
-			const double *x[16];
-			size_t i[16];
-
-			for (k = 0; k < 16; k++) {
-				x[k] = rows + (r + k < n ? r + k : n - 1) * d;
-				i[k] = 1;
-			}
-			for (level = 0; level < fl->depth; level++)
-				for (k = 0; k < 16; k++)
-					i[k] = 2 * i[k] + (x[k][feature[i[k]]] >
-					                   split[i[k]]);
-			for (k = 0; k < 16 && r + k < n; k++)
-				sums[r + k] += leaf[i[k] - nleaf];
-		}
-	}
+	for (t = 0; t < fl->ntree; t++)
+		split_tree(fl, t, rows, n, sums);
 }
 
 static int
@@ -621,6 +629,37 @@ forest_path_sum(const struct forest *f, const double *x)
 	for (t = 0; t < f->ntree; t++)
 		sum += tree_path(&f->tree[t], x);
 	return sum;
+}
+
+void
+forest_tree_paths(const struct forest *f, size_t t, const double *rows,
+                  size_t n, int complete, double *sums)
+{
+	const struct flat *fl = f->flat;
+	size_t d = f->nfeature, start, r;
+
+	if (complete && fl != NULL && fl->split != NULL) {
+		split_tree(fl, t, rows, n, sums);
+		return;
+	}
+	for (start = 0; start < n; start += FLAT_BLOCK) {
+		size_t m = n - start < FLAT_BLOCK ? n - start : FLAT_BLOCK;
+		const double *block = rows + start * d;
+		double path[FLAT_BLOCK];
+
+		if (fl != NULL && fl->split != NULL) {
+			for (r = 0; r < m; r++)
+				path[r] = 0;
+			split_tree(fl, t, block, m, path);
+		}
+		for (r = 0; r < m; r++) {
+			const double *x = block + r * d;
+
+			sums[start + r] += fl != NULL && fl->split != NULL &&
+			                   !has_missing(x, d) ? path[r] :
+			                   tree_path(&f->tree[t], x);
+		}
+	}
 }
 
 double

@@ -19,7 +19,20 @@
  * (x[feature] - point) * normal over them, in order, is above 0, as in
  * plane_side.  A plane with fewer terms, and a padding node, end in terms
  * of normal 0, which add nothing; a feature split is the one term
- * (x - split) * 1, whose sign is exact. */
+ * (x - split) * 1, whose sign is exact.
+ *
+ * With the range penalty (forest.h) a walk also notes the first level at
+ * which a row falls outside its node's range, and adds that level + 1,
+ * the node's depth + 1, in place of the leaf's path.  In ranks, a
+ * feature's cuts then also hold every split's high bound and the double
+ * just below its low one, so both tests are exact, and the test is kept
+ * with the child the row goes to: bound[c] for node word c is the rank a
+ * row at c must reach (c a right child: to be above the parent's range)
+ * or may not reach (a left child: to be below it), so one comparison,
+ * against the branch taken, says whether the row went out.  A padding
+ * node's children have bound 0: nothing is below it.  With hyperplanes,
+ * each node has its range, judged on the sum (on the value itself for a
+ * feature split). */
 #ifndef IFTOOLS_FLAT_H
 #define IFTOOLS_FLAT_H
 
@@ -38,6 +51,13 @@ enum { FLAT_DEPTH_MAX = 16 };
  * words, so a walk may load nodes 0..31 whatever the depth. */
 enum { FLAT_MIN_STRIDE = 32 };
 
+/* A layout holds at most FLAT_PAD_RATIO padded nodes per node of the
+ * model, beyond the first FLAT_PAD_FREE: a forest of degenerate trees
+ * (chains as deep as a large sample allows) keeps the general walk
+ * rather than a padded copy thousands of times its size.  Trained
+ * forests pad to about twice their nodes. */
+enum { FLAT_PAD_RATIO = 16, FLAT_PAD_FREE = 1 << 16 };
+
 struct flat;
 
 /* Add each tree's path length, tree by tree in order, to sums[0..n) for
@@ -50,6 +70,13 @@ struct flat_term {
 	uint64_t feature;
 };
 
+/* A node's range penalty in a layout of hyperplanes: the value judged is
+ * the sum, or x[feature] when on_value (a feature split). */
+struct flat_range {
+	double low, high;
+	uint32_t feature, on_value;
+};
+
 struct flat {
 	size_t ntree;
 	size_t nfeature;
@@ -60,16 +87,18 @@ struct flat {
 	double *leaf;        /* [tree][2^depth]: path lengths, left to right */
 	unsigned nterm;      /* terms of a node with hyperplanes, else 0 */
 	struct flat_term *term; /* [tree][stride][nterm] with hyperplanes */
+	uint32_t *bound;     /* range penalty, ranks: [tree][2 stride] */
+	struct flat_range *range; /* range penalty, hyperplanes: [tree][stride] */
 	double *cut;         /* every feature's cuts, feature by feature */
 	size_t *cut_start;   /* [nfeature + 1]: feature f's cuts begin here */
 	flat_walk_fn *walk;  /* the fastest walk this processor can run */
 };
 
-flat_walk_fn flat_walk_portable;
+flat_walk_fn flat_walk_portable, flat_walk_portable_ranged;
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define FLAT_HAVE_AVX512 1
-flat_walk_fn flat_walk_avx512;
+flat_walk_fn flat_walk_avx512, flat_walk_avx512_ranged;
 #endif
 
 #endif

@@ -34,11 +34,13 @@ struct options {
 	char *features, *exclude;
 	char delim;
 	int verbose, threads;
+	int penalize_range;
 };
 
 static const char usage_text[] =
     "usage: iftrain [-v] [-c auto|F] [-d CHAR] [-e LEVEL] [-f LIST] [-j N]\n"
-    "               [-o FILE] [-s N] [-t N] [-x LIST] [--seed N] [FILE ...]\n";
+    "               [-o FILE] [-s N] [-t N] [-x LIST] [--seed N]\n"
+    "               [--penalize-range | --no-penalize-range] [FILE ...]\n";
 
 static const char help_text[] =
     "\nTrain an Isolation Forest on the TSV rows of FILEs (or standard input)\n"
@@ -57,10 +59,13 @@ static const char help_text[] =
     "  -v, --verbose               print a training summary on stderr\n"
     "  -x, --exclude LIST          columns not to use as features\n"
     "      --seed N                random seed [42]\n"
+    "      --penalize-range        isolate a value far outside a split's\n"
+    "                              training range at that split\n"
+    "      --no-penalize-range     scikit-learn's scores [default]\n"
     "  -h, --help                  print this help and exit\n"
     "  -V, --version               print the version and exit\n";
 
-enum { OPT_SEED = 256 };
+enum { OPT_SEED = 256, OPT_PENALIZE_RANGE, OPT_NO_PENALIZE_RANGE };
 
 static void
 parse_options(struct options *o, int *argc, char ***argv)
@@ -77,6 +82,9 @@ parse_options(struct options *o, int *argc, char ***argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "exclude", required_argument, NULL, 'x' },
 		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "penalize-range", no_argument, NULL, OPT_PENALIZE_RANGE },
+		{ "no-penalize-range", no_argument, NULL,
+		  OPT_NO_PENALIZE_RANGE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -130,6 +138,10 @@ parse_options(struct options *o, int *argc, char ***argv)
 		case OPT_SEED:
 			o->seed = (uint64_t)opt_integer("--seed", optarg, 0,
 			                                INT64_MAX);
+			break;
+		case OPT_PENALIZE_RANGE:
+		case OPT_NO_PENALIZE_RANGE:
+			o->penalize_range = c == OPT_PENALIZE_RANGE;
 			break;
 		case 'h':
 			help_exit(usage_text, help_text);
@@ -569,6 +581,7 @@ main(int argc, char *argv[])
 		            "most %zu (features - 1)", o.extension,
 		            m.forest.nfeature - 1);
 	m.forest.extension = (unsigned)o.extension;
+	m.forest.penalize_range = o.penalize_range;
 	m.feature = xreallocarray(NULL, m.forest.nfeature, sizeof *m.feature);
 	for (i = 0; i < m.forest.nfeature; i++)
 		m.feature[i] = xstrdup(t.column[tr.cols[i]]);

@@ -27,9 +27,17 @@ write_real(struct out *o, double x)
 		out_printf(o, "%.17g", x);
 }
 
+/* The children, after the range penalty's bounds when the forest has
+ * it. */
 static void
-write_children(struct out *o, const struct node *n)
+write_children(struct out *o, const struct node *n, int ranged)
 {
+	if (ranged) {
+		out_char(o, ' ');
+		write_real(o, n->low);
+		out_char(o, ' ');
+		write_real(o, n->high);
+	}
 	out_char(o, ' ');
 	out_uint(o, n->left);
 	out_char(o, ' ');
@@ -38,7 +46,7 @@ write_children(struct out *o, const struct node *n)
 }
 
 static void
-write_tree(struct out *o, const struct tree *t, size_t index)
+write_tree(struct out *o, const struct tree *t, size_t index, int ranged)
 {
 	uint32_t i;
 
@@ -64,13 +72,13 @@ write_tree(struct out *o, const struct tree *t, size_t index)
 				out_char(o, ' ');
 				write_real(o, tm->point);
 			}
-			write_children(o, n);
+			write_children(o, n, ranged);
 		} else {
 			out_str(o, " split ");
 			out_uint(o, (uint32_t)n->feature);
 			out_char(o, ' ');
 			write_real(o, n->split);
-			write_children(o, n);
+			write_children(o, n, ranged);
 		}
 		write_real(o, n->size);
 		out_char(o, '\n');
@@ -85,7 +93,9 @@ model_write(const struct model *m, int fd, const char *name)
 	size_t i;
 
 	out_init(&o, fd, name);
-	out_printf(&o, "%s %d\n", MODEL_MAGIC, MODEL_VERSION);
+	/* Version 1 unless a rule of version 2 is used, so that models
+	 * without one stay as they were. */
+	out_printf(&o, "%s %d\n", MODEL_MAGIC, f->penalize_range ? 2 : 1);
 	out_printf(&o, "features %zu\n", f->nfeature);
 	for (i = 0; i < f->nfeature; i++)
 		out_printf(&o, "feature %s\n", m->feature[i]);
@@ -102,8 +112,10 @@ model_write(const struct model *m, int fd, const char *name)
 	out_printf(&o, "\nseed %llu\nrows %llu\nextension %u\n",
 	           (unsigned long long)m->seed, (unsigned long long)m->rows,
 	           f->extension);
+	if (f->penalize_range)
+		out_str(&o, "penalize_range 1\n");
 	for (i = 0; i < f->ntree; i++)
-		write_tree(&o, &f->tree[i], i);
+		write_tree(&o, &f->tree[i], i, f->penalize_range);
 	out_str(&o, "end\n");
 	out_finish(&o);
 }
@@ -119,6 +131,7 @@ struct loader {
 	char *rest;     /* the current line after its first word */
 	char *line_end;
 	size_t sample_size;
+	uint64_t version;
 	unsigned char *parents; /* per node of the tree being read */
 	unsigned *depth;
 	jmp_buf fail;   /* bad() returns to model_parse through it */
@@ -283,13 +296,26 @@ parse_real(struct loader *l, const char *s, const char *what)
 enum key {
 	KEY_FEATURES, KEY_TREES, KEY_SAMPLE_SIZE, KEY_C_PSI,
 	KEY_CONTAMINATION, KEY_THRESHOLD, KEY_SEED, KEY_ROWS, KEY_EXTENSION,
-	NKEY
+	KEY_PENALIZE_RANGE, NKEY
 };
 
 static const char *const key_name[NKEY] = {
 	"features", "trees", "sample_size", "c_psi", "contamination",
-	"threshold", "seed", "rows", "extension"
+	"threshold", "seed", "rows", "extension", "penalize_range"
 };
+
+/* The keys a model may leave out, and the version each came with. */
+static int
+key_optional(enum key k)
+{
+	return k == KEY_EXTENSION || k == KEY_PENALIZE_RANGE;
+}
+
+static uint64_t
+key_version(enum key k)
+{
+	return k == KEY_PENALIZE_RANGE ? 2 : 1;
+}
 
 static void
 read_magic(struct loader *l)
@@ -302,6 +328,7 @@ read_magic(struct loader *l)
 		bad(l, "not an iftools model (expected '%s %d' on the first "
 		    "line)", MODEL_MAGIC, MODEL_VERSION);
 	version = parse_count(l, l->word[1], "version", UINT32_MAX);
+	l->version = version;
 	if (version > MODEL_VERSION)
 		bad(l, "model version %llu is newer than this program "
 		    "reads (%d)", (unsigned long long)version, MODEL_VERSION);
@@ -361,6 +388,10 @@ read_key(struct loader *l, struct model *m, enum key k)
 		f->extension = (unsigned)parse_count(l, v, "extension",
 		                                     1 << 24);
 		break;
+	case KEY_PENALIZE_RANGE:
+		f->penalize_range = (int)parse_count(l, v, "penalize_range",
+		                                     1);
+		break;
 	case NKEY:
 		break;
 	}
@@ -408,12 +439,16 @@ read_header(struct loader *l, struct model *m)
 			bad(l, "unknown key '%s'", l->word[0]);
 		if (seen[k])
 			bad(l, "duplicate key '%s'", key_name[k]);
+		if (key_version((enum key)k) > l->version)
+			bad(l, "key '%s' needs model version %llu", key_name[k],
+			    (unsigned long long)key_version((enum key)k));
 		seen[k] = 1;
 		read_key(l, m, (enum key)k);
 	}
-	/* 'extension' came with the extended forest: without it, 0. */
+	/* 'extension' came with the extended forest, 'penalize_range' with
+	 * the range penalty: without them, 0. */
 	for (k = 0; k < NKEY; k++)
-		if (!seen[k] && k != KEY_EXTENSION)
+		if (!seen[k] && !key_optional((enum key)k))
 			bad(l, "missing key '%s' before the first tree",
 			    key_name[k]);
 	if (nfeature_seen != m->forest.nfeature)
@@ -459,21 +494,39 @@ read_feature_index(struct loader *l, const struct model *m, uint32_t id,
 	return (uint32_t)feature;
 }
 
-/* ID plane K (FEATURE NORMAL POINT) x K LEFT RIGHT SIZE */
+/* With the range penalty, LOW HIGH at word w: a range around the split
+ * (0 for a plane's sum).  Returns the word after them. */
+static int
+read_range(struct loader *l, const struct model *m, struct node *n,
+           uint32_t id, int w)
+{
+	double centre = n->feature == NODE_PLANE ? 0 : n->split;
+
+	if (!m->forest.penalize_range)
+		return w;
+	n->low = parse_real(l, l->word[w], "low");
+	n->high = parse_real(l, l->word[w + 1], "high");
+	if (!(n->low <= centre && centre <= n->high))
+		bad(l, "node %lu: range %s %s does not hold the split",
+		    (unsigned long)id, l->word[w], l->word[w + 1]);
+	return w + 2;
+}
+
+/* ID plane K (FEATURE NORMAL POINT) x K [LOW HIGH] LEFT RIGHT SIZE */
 static void
 read_plane(struct loader *l, const struct model *m, struct tree *t,
            uint32_t id, unsigned char *parents)
 {
 	struct node *n = &t->node[id];
 	uint64_t k, nterm;
-	int w;
+	int w, ranged = m->forest.penalize_range ? 2 : 0;
 
 	if (m->forest.extension == 0)
 		bad(l, "node %lu: a plane in a model of extension 0",
 		    (unsigned long)id);
 	nterm = l->nword < 3 ? 0 : parse_count(l, l->word[2], "terms",
 	                                        m->forest.extension + 1);
-	if (nterm == 0 || (uint64_t)l->nword != 3 * nterm + 6)
+	if (nterm == 0 || (uint64_t)l->nword != 3 * nterm + 6 + ranged)
 		bad(l, "malformed plane line");
 	t->term = xreallocarray(t->term, t->nterm + nterm, sizeof *t->term);
 	n->feature = NODE_PLANE;
@@ -486,6 +539,7 @@ read_plane(struct loader *l, const struct model *m, struct tree *t,
 		tm->normal = parse_real(l, l->word[w + 1], "normal");
 		tm->point = parse_real(l, l->word[w + 2], "point");
 	}
+	w = read_range(l, m, n, id, w);
 	n->left = read_child(l, l->word[w], id, t->nnode, parents);
 	n->right = read_child(l, l->word[w + 1], id, t->nnode, parents);
 	n->size = parse_real(l, l->word[w + 2], "size");
@@ -507,12 +561,15 @@ read_node(struct loader *l, const struct model *m, struct tree *t,
 		n->feature = NODE_LEAF;
 		n->size = parse_real(l, l->word[2], "size");
 	} else if (strcmp(l->word[1], "split") == 0) {
-		expect_words(l, 7, "split");
+		int w;
+
+		expect_words(l, m->forest.penalize_range ? 9 : 7, "split");
 		n->feature = (int32_t)read_feature_index(l, m, id, l->word[2]);
 		n->split = parse_real(l, l->word[3], "split");
-		n->left = read_child(l, l->word[4], id, t->nnode, parents);
-		n->right = read_child(l, l->word[5], id, t->nnode, parents);
-		n->size = parse_real(l, l->word[6], "size");
+		w = read_range(l, m, n, id, 4);
+		n->left = read_child(l, l->word[w], id, t->nnode, parents);
+		n->right = read_child(l, l->word[w + 1], id, t->nnode, parents);
+		n->size = parse_real(l, l->word[w + 2], "size");
 	} else if (strcmp(l->word[1], "plane") == 0) {
 		read_plane(l, m, t, id, parents);
 	} else {

@@ -1,13 +1,15 @@
 /* model.h: the model file, a self-describing text format (iforest(5)).
  *
- *	iforest 1
+ *	iforest 1            (2 when a rule of version 2 is used)
  *	KEY VALUE            one line per parameter, each exactly once
  *	                     (features, trees, sample_size, c_psi,
- *	                     contamination, threshold, seed, rows, extension)
+ *	                     contamination, threshold, seed, rows, extension;
+ *	                     version 2: penalize_range)
  *	feature NAME         one line per feature, in order, after 'features'
  *	tree INDEX NODES     then NODES lines, one per node:
- *	  ID split FEATURE VALUE LEFT RIGHT SIZE
- *	  ID plane K (FEATURE NORMAL POINT)xK LEFT RIGHT SIZE
+ *	  ID split FEATURE VALUE [LOW HIGH] LEFT RIGHT SIZE
+ *	  ID plane K (FEATURE NORMAL POINT)xK [LOW HIGH] LEFT RIGHT SIZE
+ *	                     (LOW HIGH with penalize_range 1)
  *	  ID leaf SIZE
  *	end
  *
@@ -22,7 +24,7 @@
 #include "forest.h"
 
 #define MODEL_MAGIC "iforest"
-#define MODEL_VERSION 1
+#define MODEL_VERSION 2
 
 struct model {
 	struct forest forest;

@@ -7,8 +7,12 @@
  * up with permutes, which pick from 32 words; deeper levels, the rows'
  * ranks for more than four features, and the leaves are gathered.  A
  * step of one register depends on the one before, so GROUPS registers of
- * rows walk side by side to keep the processor busy.  Each row's sum takes the trees in order, as the
- * portable walk does, so the two give bit-identical sums. */
+ * rows walk side by side to keep the processor busy.  Each row's sum
+ * takes the trees in order, as the portable walk does, so the two give
+ * bit-identical sums.  With the range penalty the bounds of levels up to
+ * 7 (words 0..255 of a tree's bounds) are looked up the same way, the
+ * deeper ones gathered; a mask notes the rows isolated so far and a
+ * register the level + 1 each was isolated at. */
 #include "flat.h"
 
 #ifdef FLAT_HAVE_AVX512
@@ -21,43 +25,60 @@ enum { GROUPS = 4 };
 /* One tree's nodes, as the walk holds them. */
 struct tree_regs {
 	__m512i w[16];         /* node words 0..255 */
+	__m512i b[16];         /* range penalty: bound words 0..255 */
 	const uint32_t *node;  /* all of them */
+	const uint32_t *bound; /* range penalty: all of them */
 	const double *leaf;
 };
 
-/* The words at i from the 32 words 32p .. 32p + 31, for each lane. */
+/* The words at i from the 32 words 32p .. 32p + 31 of w, for each lane. */
 AVX512 static inline __attribute__((always_inline)) __m512i
-pair_words(const struct tree_regs *tr, unsigned p, __m512i i)
+pair_words(const __m512i *w, unsigned p, __m512i i)
 {
-	return _mm512_permutex2var_epi32(tr->w[2 * p], i, tr->w[2 * p + 1]);
+	return _mm512_permutex2var_epi32(w[2 * p], i, w[2 * p + 1]);
 }
 
-/* The words at i on level 5, 6 or 7 (words 2^level .. 2^(level+1) - 1):
- * bits 5 and 6 of i say which 32 of them. */
+/* The words at i on level 0 to 7 (words 2^level .. 2^(level+1) - 1) of w,
+ * words 0..255: bits 5 and 6 of i say which 32 of them. */
 AVX512 static inline __attribute__((always_inline)) __m512i
-level_words(const struct tree_regs *tr, unsigned level, __m512i i)
+level_words(const __m512i *w, unsigned level, __m512i i)
 {
 	__mmask16 b5 = _mm512_test_epi32_mask(i, _mm512_set1_epi32(32));
 
+	if (level < 5)
+		return pair_words(w, 0, i);
 	if (level == 5)
-		return pair_words(tr, 1, i);
+		return pair_words(w, 1, i);
 	if (level == 6)
-		return _mm512_mask_blend_epi32(b5, pair_words(tr, 2, i),
-		                               pair_words(tr, 3, i));
+		return _mm512_mask_blend_epi32(b5, pair_words(w, 2, i),
+		                               pair_words(w, 3, i));
 	return _mm512_mask_blend_epi32(
 	    _mm512_test_epi32_mask(i, _mm512_set1_epi32(64)),
-	    _mm512_mask_blend_epi32(b5, pair_words(tr, 4, i),
-	                            pair_words(tr, 5, i)),
-	    _mm512_mask_blend_epi32(b5, pair_words(tr, 6, i),
-	                            pair_words(tr, 7, i)));
+	    _mm512_mask_blend_epi32(b5, pair_words(w, 4, i),
+	                            pair_words(w, 5, i)),
+	    _mm512_mask_blend_epi32(b5, pair_words(w, 6, i),
+	                            pair_words(w, 7, i)));
+}
+
+/* The words at i on any level: looked up in w up to level 7, gathered
+ * from all below it. */
+AVX512 static inline __attribute__((always_inline)) __m512i
+any_level_words(const __m512i *w, const uint32_t *all, unsigned level,
+                __m512i i)
+{
+	if (level < 8)
+		return level_words(w, level, i);
+	return _mm512_i32gather_epi32(i, all, 4);
 }
 
 /* One level down for the rows of i: to 2i, or 2i + 1 for the rows whose
- * rank exceeds the node's.  A rank is picked from the registers x when
- * there are up to four features (d), else gathered from the block. */
+ * rank exceeds the node's (*right).  A rank (*v) is picked from the
+ * registers x when there are up to four features (d), else gathered from
+ * the block. */
 AVX512 static inline __attribute__((always_inline)) __m512i
 step(const struct flat *fl, __m512i i, __m512i w, const __m512i *x,
-     size_t d, const uint32_t *rank, __m512i row)
+     size_t d, const uint32_t *rank, __m512i row, __m512i *rank_out,
+     __mmask16 *right_out)
 {
 	const __m512i f = _mm512_and_si512(
 	    w, _mm512_set1_epi32((int)((1u << fl->fbits) - 1)));
@@ -76,22 +97,59 @@ step(const struct flat *fl, __m512i i, __m512i w, const __m512i *x,
 	}
 	right = _mm512_cmpgt_epu32_mask(
 	    v, _mm512_srl_epi32(w, _mm_cvtsi32_si128((int)fl->fbits)));
+	*rank_out = v;
+	*right_out = right;
 	i = _mm512_add_epi32(i, i);
 	return _mm512_mask_add_epi32(i, right, i, _mm512_set1_epi32(1));
 }
 
+/* The range penalty after a step from `level` to word i (flat.h): the
+ * rows that left their node's range there, not isolated before, get
+ * level + 1 in iso, and join done. */
+AVX512 static inline __attribute__((always_inline)) void
+range_check(const struct tree_regs *tr, unsigned level, __m512i i,
+            __m512i v, __mmask16 right, __mmask16 *done, __m512i *iso)
+{
+	__m512i b = any_level_words(tr->b, tr->bound, level + 1, i);
+	__mmask16 out = _kxnor_mask16(_mm512_cmpge_epu32_mask(v, b), right);
+
+	*iso = _mm512_mask_mov_epi32(*iso, _kandn_mask16(*done, out),
+	                             _mm512_set1_epi32((int)level + 1));
+	*done = _kor_mask16(*done, out);
+}
+
+/* Step the rows of i from `level`, and with ranged, check their ranges.
+ * The node words are looked up as for level 0 when low (a level below
+ * 5, a constant where it is inlined), else as for level. */
+AVX512 static inline __attribute__((always_inline)) __m512i
+level_step(const struct flat *fl, const struct tree_regs *tr, int low,
+           unsigned level, __m512i i, const __m512i *x, size_t d,
+           const uint32_t *rank, __m512i row, int ranged, __mmask16 *done,
+           __m512i *iso)
+{
+	__m512i v;
+	__mmask16 right;
+
+	i = step(fl, i, any_level_words(tr->w, tr->node, low ? 0 : level, i),
+	         x, d, rank, row, &v, &right);
+	if (ranged)
+		range_check(tr, level, i, v, right, done, iso);
+	return i;
+}
+
 /* Walk GROUPS registers of rows from row r down one tree and add their
- * leaves to sums; lanes past row n are walked but not added.  d is the
- * number of features when it is at most four (a constant where it is
- * inlined), else 0. */
+ * leaves (or with ranged, the paths of rows isolated) to sums; lanes past
+ * row n are walked but not added.  d is the number of features when it is
+ * at most four, else 0; d and ranged are constants where it is inlined. */
 AVX512 static inline __attribute__((always_inline)) void
 walk_groups(const struct flat *fl, const struct tree_regs *tr,
             const uint32_t *rank, size_t r, size_t n, double *sums,
-            size_t d)
+            size_t d, int ranged)
 {
 	const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
 	                                       10, 11, 12, 13, 14, 15);
-	__m512i i[GROUPS], x[GROUPS][4], row[GROUPS];
+	__m512i i[GROUPS], x[GROUPS][4], row[GROUPS], iso[GROUPS];
+	__mmask16 done[GROUPS];
 	unsigned level;
 	size_t g, k;
 
@@ -101,24 +159,30 @@ walk_groups(const struct flat *fl, const struct tree_regs *tr,
 		size_t first = r + 16 * g;
 
 		i[g] = _mm512_set1_epi32(1);
+		iso[g] = _mm512_setzero_si512();
+		done[g] = 0;
 		row[g] = _mm512_add_epi32(lane, _mm512_set1_epi32((int)first));
 		for (k = 0; k < 4 && k < d; k++)
 			x[g][k] = _mm512_load_si512(
 			    rank + (k << FLAT_BLOCK_SHIFT) + first);
 	}
-	/* Levels 0-4 from words 0..31, then 5-7 from 32..255, then gathers. */
+	/* Levels 0-4 from words 0..31, then 5-7 from 32..255, then gathers;
+	 * the loops are split there so each level's lookup is inlined. */
 	for (level = 0; level < fl->depth && level < 5; level++)
 		for (g = 0; g < GROUPS; g++)
-			i[g] = step(fl, i[g], pair_words(tr, 0, i[g]), x[g], d,
-			            rank, row[g]);
+			i[g] = level_step(fl, tr, 1, level, i[g], x[g], d,
+			                  rank, row[g], ranged, &done[g],
+			                  &iso[g]);
 	for (level = 5; level < fl->depth && level < 8; level++)
 		for (g = 0; g < GROUPS; g++)
-			i[g] = step(fl, i[g], level_words(tr, level, i[g]), x[g],
-			            d, rank, row[g]);
+			i[g] = level_step(fl, tr, 0, level, i[g], x[g], d,
+			                  rank, row[g], ranged, &done[g],
+			                  &iso[g]);
 	for (level = 8; level < fl->depth; level++)
 		for (g = 0; g < GROUPS; g++)
-			i[g] = step(fl, i[g], _mm512_i32gather_epi32(
-			    i[g], tr->node, 4), x[g], d, rank, row[g]);
+			i[g] = level_step(fl, tr, 0, level, i[g], x[g], d,
+			                  rank, row[g], ranged, &done[g],
+			                  &iso[g]);
 	for (g = 0; g < GROUPS; g++) {
 		size_t first = r + 16 * g, left = first < n ? n - first : 0;
 		unsigned live = left >= 16 ? 0xffff : (1u << left) - 1;
@@ -130,6 +194,14 @@ walk_groups(const struct flat *fl, const struct tree_regs *tr,
 		__m512d hi = _mm512_i32gather_pd(
 		    _mm512_extracti64x4_epi64(leaf, 1), tr->leaf, 8);
 
+		if (ranged) {
+			lo = _mm512_mask_blend_pd((__mmask8)done[g], lo,
+			    _mm512_cvtepi32_pd(_mm512_castsi512_si256(iso[g])));
+			hi = _mm512_mask_blend_pd((__mmask8)(done[g] >> 8), hi,
+			    _mm512_cvtepi32_pd(
+			        _mm512_extracti64x4_epi64(iso[g], 1)));
+		}
+
 		_mm512_mask_storeu_pd(sums + first, lo_live, _mm512_add_pd(
 		    _mm512_maskz_loadu_pd(lo_live, sums + first), lo));
 		_mm512_mask_storeu_pd(sums + first + 8, hi_live, _mm512_add_pd(
@@ -137,24 +209,38 @@ walk_groups(const struct flat *fl, const struct tree_regs *tr,
 	}
 }
 
-/* The walk of one tree for the whole block, with d as walk_groups takes
- * it: each call below has its own constant, so each is compiled for it. */
+/* The walk of one tree for the whole block, with d and ranged as
+ * walk_groups takes them: each call below has its own constants, so each
+ * is compiled for them. */
 AVX512 static inline __attribute__((always_inline)) void
 walk_tree(const struct flat *fl, const struct tree_regs *tr,
-          const uint32_t *rank, size_t n, double *sums, size_t d)
+          const uint32_t *rank, size_t n, double *sums, size_t d,
+          int ranged)
 {
 	size_t r;
 
 	for (r = 0; r < n; r += 16 * GROUPS)
-		walk_groups(fl, tr, rank, r, n, sums, d);
+		walk_groups(fl, tr, rank, r, n, sums, d, ranged);
 }
 
-AVX512 void
-flat_walk_avx512(const struct flat *fl, const uint32_t *rank, size_t n,
-                 double *sums)
+/* Words 0..255 of a tree's words of which there are `count`, the rest
+ * 0. */
+AVX512 static inline __attribute__((always_inline)) void
+load_words(__m512i *w, const uint32_t *word, size_t count)
+{
+	size_t k;
+
+	for (k = 0; k < 16; k++)
+		w[k] = 16 * k < count ? _mm512_load_si512(word + 16 * k) :
+		                        _mm512_setzero_si512();
+}
+
+AVX512 static inline __attribute__((always_inline)) void
+walk_all(const struct flat *fl, const uint32_t *rank, size_t n,
+         double *sums, int ranged)
 {
 	const size_t nleaf = (size_t)1 << fl->depth;
-	size_t t, k;
+	size_t t;
 
 	for (t = 0; t < fl->ntree; t++) {
 		struct tree_regs tr;
@@ -162,18 +248,33 @@ flat_walk_avx512(const struct flat *fl, const uint32_t *rank, size_t n,
 		tr.node = fl->node + t * fl->stride;
 		tr.leaf = fl->leaf + t * nleaf;
 		/* A tree has at least words 0..31 (FLAT_MIN_STRIDE). */
-		for (k = 0; k < 16; k++)
-			tr.w[k] = 16 * k < fl->stride ?
-			    _mm512_load_si512(tr.node + 16 * k) :
-			    _mm512_setzero_si512();
+		load_words(tr.w, tr.node, fl->stride);
+		if (ranged) {
+			tr.bound = fl->bound + 2 * t * fl->stride;
+			load_words(tr.b, tr.bound, 2 * fl->stride);
+		}
 		switch (fl->nfeature) {
-		case 1: walk_tree(fl, &tr, rank, n, sums, 1); break;
-		case 2: walk_tree(fl, &tr, rank, n, sums, 2); break;
-		case 3: walk_tree(fl, &tr, rank, n, sums, 3); break;
-		case 4: walk_tree(fl, &tr, rank, n, sums, 4); break;
-		default: walk_tree(fl, &tr, rank, n, sums, 0); break;
+		case 1: walk_tree(fl, &tr, rank, n, sums, 1, ranged); break;
+		case 2: walk_tree(fl, &tr, rank, n, sums, 2, ranged); break;
+		case 3: walk_tree(fl, &tr, rank, n, sums, 3, ranged); break;
+		case 4: walk_tree(fl, &tr, rank, n, sums, 4, ranged); break;
+		default: walk_tree(fl, &tr, rank, n, sums, 0, ranged); break;
 		}
 	}
+}
+
+AVX512 void
+flat_walk_avx512(const struct flat *fl, const uint32_t *rank, size_t n,
+                 double *sums)
+{
+	walk_all(fl, rank, n, sums, 0);
+}
+
+AVX512 void
+flat_walk_avx512_ranged(const struct flat *fl, const uint32_t *rank,
+                        size_t n, double *sums)
+{
+	walk_all(fl, rank, n, sums, 1);
 }
 
 #else

@@ -114,12 +114,12 @@ finite_bound(double b)
 }
 
 /* The range penalty's bounds of split n (forest.h): the value's range
- * among the node's rows, widened to twice its width around the split. */
+ * among the node's rows, widened by half its width on either side. */
 static void
 set_range(struct grower *g, struct node *n, const struct item *items,
           size_t nitem)
 {
-	double lo = INFINITY, hi = -INFINITY, centre = 0, width;
+	double lo = INFINITY, hi = -INFINITY;
 	size_t i;
 
 	if (n->feature == NODE_PLANE) {
@@ -136,12 +136,19 @@ set_range(struct grower *g, struct node *n, const struct item *items,
 	} else {
 		lo = g->lo[n->feature];
 		hi = g->hi[n->feature];
-		centre = n->split;
 	}
-	/* No sum that is a number: the range is everything. */
-	width = lo <= hi ? hi - lo : INFINITY;
-	n->low = finite_bound(centre - width);
-	n->high = finite_bound(centre + width);
+	if (!(lo <= hi)) {
+		/* No sum that is a number: the range is everything. */
+		n->low = -DBL_MAX;
+		n->high = DBL_MAX;
+		return;
+	}
+	/* A plane's split, 0, lies in its range but where every row on
+	 * one side had a sum that is not a number. */
+	lo = n->feature == NODE_PLANE && lo > 0 ? 0 : lo;
+	hi = n->feature == NODE_PLANE && hi < 0 ? 0 : hi;
+	n->low = finite_bound(lo - (hi - lo) / 2);
+	n->high = finite_bound(hi + (hi - lo) / 2);
 }
 
 /* Draw a hyperplane through min(L + 1, ncand) of the candidate features;

@@ -21,13 +21,14 @@
  * went.  Scoring does the same, and the path length is the weighted sum.
  * A node's size is the weight of the rows that reached it.
  *
- * Range penalty (isotree's penalize_range; iforest(5) version 2): every
- * split keeps the range of its value among the node's training rows,
- * widened to twice its width around the split: [split - w, split + w] for
- * a feature split whose node spans w, [-w, w] for the sum of a hyperplane
- * (whose split is at 0) spanning w.  A row whose value (or sum) lies
- * outside is isolated there: its path length in the tree is the node's
- * depth + 1, as if the split had cut it off alone.  A sum that is not a
+ * Range penalty (after isotree's penalize_range; iforest(5) version 2):
+ * every split keeps the range [lo, hi] of its value (a hyperplane: of its
+ * sum) among the node's known training rows, widened by half its width
+ * on either side: [lo - w/2, hi + w/2], w = hi - lo, twice as wide with
+ * the same middle (isotree centres its [split - w, split + w] on the
+ * split; tests/bench/range-rules measures both).  A row whose value (or
+ * sum) lies outside is isolated there: its path length in the tree is the
+ * node's depth + 1, as if the split had cut it off alone.  A sum that is not a
  * number (values near +-DBL_MAX) lies outside every range.  A missing
  * value is never outside: the row follows both branches as without the
  * rule, and a hyperplane judges the sum of the known terms. */

@@ -222,14 +222,23 @@ flat_fill(struct flat *fl, size_t tree_index, const struct tree *t,
 	    n->path;
 }
 
+/* Whether IFTOOLS_SIMD is set to value: "0" for the portable walk,
+ * "general" for no layout at all, so the walks can be compared. */
+static int
+simd_is(const char *value)
+{
+	const char *simd = getenv("IFTOOLS_SIMD");
+
+	return simd != NULL && strcmp(simd, value) == 0;
+}
+
 static flat_walk_fn *
 flat_choose_walk(int ranged)
 {
-	const char *simd = getenv("IFTOOLS_SIMD");
 	flat_walk_fn *portable = ranged ? flat_walk_portable_ranged :
 	                                  flat_walk_portable;
 
-	if (simd != NULL && strcmp(simd, "0") == 0)
+	if (simd_is("0"))
 		return portable;
 #ifdef FLAT_HAVE_AVX512
 	if (__builtin_cpu_supports("avx512f"))
@@ -265,7 +274,7 @@ forest_prepare(struct forest *f)
 		if (d > depth)
 			depth = d;
 	}
-	if (depth > FLAT_DEPTH_MAX || f->ntree == 0)
+	if (depth > FLAT_DEPTH_MAX || f->ntree == 0 || simd_is("general"))
 		return;
 	nleaf = (size_t)1 << depth;
 	stride = nleaf > FLAT_MIN_STRIDE ? nleaf : FLAT_MIN_STRIDE;

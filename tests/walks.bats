@@ -4,7 +4,8 @@
 # the block walk in portable C (IFTOOLS_SIMD=0), and the general walk,
 # row by row (IFTOOLS_SIMD=general); for an extended forest, the block
 # walk of hyperplanes and the general walk.  Each with and without the
-# range penalty (iftrain --penalize-range).  On a processor without
+# range penalty (iftrain --penalize-range, the default; the tests before
+# the range penalty's own train without it).  On a processor without
 # AVX-512 the first two are the same code, and these tests check the
 # portable walk.
 
@@ -45,7 +46,7 @@ agree() {
 @test "walks: 1 to 5 features and 9 agree, rows not a multiple of 16" {
 	for d in 1 2 3 4 5 9; do
 		rows 1013 "$d" "$d" >in.tsv
-		iftrain -o m.if in.tsv
+		iftrain --no-penalize-range -o m.if in.tsv
 		agree m.if in.tsv
 	done
 }
@@ -53,20 +54,20 @@ agree() {
 @test "walks: sample sizes from 2 to 1000 (trees of 1 to 10 levels) agree" {
 	rows 1500 3 7 >in.tsv
 	for s in 2 3 17 33 64 65 128 129 1000; do
-		iftrain -s "$s" -t 20 -o m.if in.tsv
+		iftrain --no-penalize-range -s "$s" -t 20 -o m.if in.tsv
 		agree m.if in.tsv
 	done
 }
 
 @test "walks: 5 features with deep trees agree" {
 	rows 1500 5 8 >in.tsv
-	iftrain -s 1000 -t 30 -o m.if in.tsv
+	iftrain --no-penalize-range -s 1000 -t 30 -o m.if in.tsv
 	agree m.if in.tsv
 }
 
 @test "walks: 1 to 40 rows, every length of a short last block" {
 	rows 40 3 9 >all.tsv
-	iftrain -s 40 -o m.if all.tsv
+	iftrain --no-penalize-range -s 40 -o m.if all.tsv
 	for n in 1 2 15 16 17 31 33 40; do
 		head -n $((n + 1)) all.tsv >in.tsv
 		agree m.if in.tsv
@@ -74,17 +75,21 @@ agree() {
 }
 
 @test "walks: the shipped data, and iftrain's threshold, are the same either way" {
-	iftrain -c 0.05 --seed 42 -o vector.if "$DATA/sensor_data.tsv"
-	IFTOOLS_SIMD=0 iftrain -c 0.05 --seed 42 -o portable.if "$DATA/sensor_data.tsv"
-	cmp vector.if portable.if
-	agree vector.if "$DATA/sensor_data.tsv"
+	for rule in --no-penalize-range --penalize-range; do
+		iftrain "$rule" -c 0.05 --seed 42 -o vector.if "$DATA/sensor_data.tsv"
+		IFTOOLS_SIMD=0 iftrain "$rule" -c 0.05 --seed 42 -o portable.if "$DATA/sensor_data.tsv"
+		IFTOOLS_SIMD=general iftrain "$rule" -c 0.05 --seed 42 -o general.if "$DATA/sensor_data.tsv"
+		cmp vector.if portable.if
+		cmp vector.if general.if
+		agree vector.if "$DATA/sensor_data.tsv"
+	done
 }
 
 @test "walks: extended forests, 1 to 8 terms a plane, agree" {
 	for d in 2 3 5 9; do
 		rows 1013 "$d" "$((d + 10))" >in.tsv
 		for e in 1 $((d - 1)); do
-			iftrain -e "$e" -t 30 -o m.if in.tsv
+			iftrain --no-penalize-range -e "$e" -t 30 -o m.if in.tsv
 			agree m.if in.tsv
 		done
 	done
@@ -93,7 +98,7 @@ agree() {
 @test "walks: extended forests of 1 to 10 levels agree" {
 	rows 1500 4 21 >in.tsv
 	for s in 2 3 33 256 1000; do
-		iftrain -e 2 -s "$s" -t 20 -o m.if in.tsv
+		iftrain --no-penalize-range -e 2 -s "$s" -t 20 -o m.if in.tsv
 		agree m.if in.tsv
 	done
 }
@@ -103,7 +108,7 @@ agree() {
 	# plane it draws separates the rows; here a third of the planes are
 	# turned into splits on their first term's feature and point.
 	rows 1013 3 31 >in.tsv
-	iftrain -e 1 -t 20 -s 64 -o planes.if in.tsv
+	iftrain --no-penalize-range -e 1 -t 20 -s 64 -o planes.if in.tsv
 	awk '$2 == "plane" && NR % 3 == 0 { n = $3
 		print $1, "split", $4, $6, $(4 + 3 * n), $(5 + 3 * n), $(6 + 3 * n); next }
 		{ print }' planes.if >mixed.if
@@ -127,7 +132,7 @@ wide() {
 		agree m.if wide.tsv
 	done
 	# The rule is in force: it changes the scores of the wide rows.
-	iftrain -o plain.if in.tsv
+	iftrain --no-penalize-range -o plain.if in.tsv
 	ifscore -m plain.if wide.tsv >plain.txt
 	ifscore -m m.if wide.tsv >ranged.txt
 	! cmp -s plain.txt ranged.txt

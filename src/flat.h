@@ -21,18 +21,19 @@
  * of normal 0, which add nothing; a feature split is the one term
  * (x - split) * 1, whose sign is exact.
  *
- * With the range penalty (forest.h) a walk also notes the first level at
- * which a row falls outside its node's range, and adds that level + 1,
- * the node's depth + 1, in place of the leaf's path.  In ranks, a
- * feature's cuts then also hold every split's high bound and the double
- * just below its low one, so both tests are exact, and the test is kept
- * with the child the row goes to: bound[c] for node word c is the rank a
- * row at c must reach (c a right child: to be above the parent's range)
- * or may not reach (a left child: to be below it), so one comparison,
- * against the branch taken, says whether the row went out.  A padding
- * node's children have bound 0: nothing is below it.  With hyperplanes,
- * each node has its range, judged on the sum (on the value itself for a
- * feature split). */
+ * With the range penalty (forest.h) a row outside its node's range stays
+ * at that node for the rest of the walk (the same test there keeps it
+ * there), and the path lengths are a table of every node word, leaves
+ * and internal nodes alike, the latter holding depth + 1, the path of a
+ * row they isolate.  In ranks, a feature's cuts then also hold every
+ * split's high bound and the double just below its low one, so the test
+ * is exact: with lo the rank of the first and hi that of the second,
+ * plus 1 each, a rank r is inside when lo <= r < hi, that is when r - lo
+ * < hi - lo in unsigned arithmetic; a node holds lo and span = hi - lo.
+ * A padding node has lo 0 and span UINT32_MAX, which no rank reaches.
+ * With hyperplanes, each node has its range, judged on the sum (on the
+ * value itself for a feature split); a padding node's range is [0, 0],
+ * and its sum 0. */
 #ifndef IFTOOLS_FLAT_H
 #define IFTOOLS_FLAT_H
 
@@ -84,10 +85,13 @@ struct flat {
 	unsigned fbits;      /* low bits of a node word that hold the feature */
 	size_t stride;       /* node words per tree: max(2^depth, 32) */
 	uint32_t *node;      /* [tree][stride]; word 0 of each is unused */
-	double *leaf;        /* [tree][2^depth]: path lengths, left to right */
+	double *leaf;        /* [tree][leaf_stride]: the path length at */
+	size_t leaf_stride;  /* node word i is leaf[i - leaf_first]: */
+	size_t leaf_first;   /* leaves alone, 2^depth, or every node word */
 	unsigned nterm;      /* terms of a node with hyperplanes, else 0 */
 	struct flat_term *term; /* [tree][stride][nterm] with hyperplanes */
-	uint32_t *bound;     /* range penalty, ranks: [tree][2 stride] */
+	uint32_t *range_lo;  /* range penalty, ranks: [tree][stride] */
+	uint32_t *range_span; /* range penalty, ranks: [tree][stride] */
 	struct flat_range *range; /* range penalty, hyperplanes: [tree][stride] */
 	double *cut;         /* every feature's cuts, feature by feature */
 	size_t *cut_start;   /* [nfeature + 1]: feature f's cuts begin here */

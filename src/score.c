@@ -21,7 +21,8 @@ flat_free(struct flat *fl)
 		return;
 	free(fl->node);
 	free(fl->term);
-	free(fl->bound);
+	free(fl->range_lo);
+	free(fl->range_span);
 	free(fl->range);
 	free(fl->leaf);
 	free(fl->cut);
@@ -202,14 +203,16 @@ flat_fill(struct flat *fl, size_t tree_index, const struct tree *t,
 		/* The split's index among its feature's cuts. */
 		fl->node[at] = count_below(cut, m, n->split) << fl->fbits |
 		               (uint32_t)n->feature;
-		if (fl->bound != NULL) {
-			uint32_t *child = fl->bound + 2 * at;
+		if (fl->range_lo != NULL) {
+			uint32_t lo = count_below(cut, m,
+			                          nextafter(n->low, -INFINITY));
 
-			child[0] = count_below(cut, m,
-			    nextafter(n->low, -INFINITY)) + 1;
-			child[1] = count_below(cut, m, n->high) + 1;
+			fl->range_lo[at] = lo + 1;
+			fl->range_span[at] = count_below(cut, m, n->high) - lo;
 		}
 	}
+	if (n->feature != NODE_LEAF && fl->leaf_first == 0)
+		fl->leaf[tree_index * fl->leaf_stride + heap] = n->path;
 	if (n->feature != NODE_LEAF) {
 		flat_fill(fl, tree_index, t, n->left, 2 * heap, depth + 1);
 		flat_fill(fl, tree_index, t, n->right, 2 * heap + 1, depth + 1);
@@ -218,7 +221,7 @@ flat_fill(struct flat *fl, size_t tree_index, const struct tree *t,
 	/* A leaf above the bottom: nodes that send every value left. */
 	for (; depth < fl->depth; depth++)
 		heap = 2 * heap;
-	fl->leaf[(tree_index << fl->depth) + heap - ((size_t)1 << fl->depth)] =
+	fl->leaf[tree_index * fl->leaf_stride + heap - fl->leaf_first] =
 	    n->path;
 }
 
@@ -309,13 +312,20 @@ forest_prepare(struct forest *f)
 		for (i = 0; i < f->ntree * fl->stride; i++)
 			fl->node[i] = UINT32_MAX << fl->fbits; /* always left */
 		if (f->penalize_range) {
-			fl->bound = xaligned_array(2 * f->ntree * fl->stride,
-			                           sizeof *fl->bound);
-			memset(fl->bound, 0,
-			       2 * f->ntree * fl->stride * sizeof *fl->bound);
+			fl->range_lo = xaligned_array(f->ntree * fl->stride,
+			                              sizeof *fl->range_lo);
+			fl->range_span = xaligned_array(f->ntree * fl->stride,
+			                                sizeof *fl->range_span);
+			for (i = 0; i < f->ntree * fl->stride; i++) {
+				fl->range_lo[i] = 0; /* padding: never out */
+				fl->range_span[i] = UINT32_MAX;
+			}
 		}
 	}
-	fl->leaf = xcalloc(f->ntree * nleaf, sizeof *fl->leaf);
+	/* With the range penalty, a path length for every node word. */
+	fl->leaf_first = f->penalize_range ? 0 : nleaf;
+	fl->leaf_stride = 2 * nleaf - fl->leaf_first;
+	fl->leaf = xcalloc(f->ntree * fl->leaf_stride, sizeof *fl->leaf);
 	for (t = 0; t < f->ntree; t++)
 		flat_fill(fl, t, &f->tree[t], 0, 1, 0);
 	fl->walk = flat_choose_walk(f->penalize_range);
@@ -365,74 +375,58 @@ flat_walk_portable(const struct flat *fl, const uint32_t *rank, size_t n,
 	}
 }
 
-/* One step of the range penalty's walk (flat.h) for row `row`, from
- * level `level`: iso becomes level + 1 the first time the row leaves its
- * node's range. */
-#define FLAT_STEP_RANGED(i, iso, level, row) do { \
+/* One step of the range penalty's walk (flat.h) for row `row`: down
+ * when the row is inside the node's range, else stay. */
+#define FLAT_STEP_RANGED(i, row) do { \
 	uint32_t w_ = node[i]; \
 	uint32_t v_ = rank[(size_t)(w_ & fmask) << FLAT_BLOCK_SHIFT | (row)]; \
-	uint32_t right_ = v_ > w_ >> fl->fbits; \
-	(i) = 2 * (i) + right_; \
-	(iso) += ((iso) == 0) * ((v_ >= bound[i]) == right_) * ((level) + 1); \
+	size_t in_ = (size_t)0 - (v_ - range_lo[i] < range_span[i]); \
+	(i) += ((i) + (v_ > w_ >> fl->fbits)) & in_; \
 } while (0)
-
-/* A tree's path for a row that ended at leaf word i, or was isolated at
- * depth iso - 1. */
-static inline double
-ranged_path(const double *leaf, size_t i, size_t nleaf, unsigned iso)
-{
-	return iso ? (double)iso : leaf[i - nleaf];
-}
 
 /* flat_walk_portable for a forest with the range penalty. */
 void
 flat_walk_portable_ranged(const struct flat *fl, const uint32_t *rank,
                           size_t n, double *sums)
 {
-	size_t t, r, nleaf = (size_t)1 << fl->depth;
+	size_t t, r;
 	uint32_t fmask = (UINT32_C(1) << fl->fbits) - 1;
 	unsigned level, depth = fl->depth;
 
 	for (t = 0; t < fl->ntree; t++) {
 		const uint32_t *node = fl->node + t * fl->stride;
-		const uint32_t *bound = fl->bound + 2 * t * fl->stride;
-		const double *leaf = fl->leaf + t * nleaf;
+		const uint32_t *range_lo = fl->range_lo + t * fl->stride;
+		const uint32_t *range_span = fl->range_span + t * fl->stride;
+		const double *path = fl->leaf + t * fl->leaf_stride;
 
-		for (r = 0; r + 16 <= n; r += 16) {
-			size_t i[16], k;
-			unsigned iso[16];
+		for (r = 0; r + 8 <= n; r += 8) {
+			size_t i[8], k;
 
-			for (k = 0; k < 16; k++) {
+			for (k = 0; k < 8; k++)
 				i[k] = 1;
-				iso[k] = 0;
-			}
 			for (level = 0; level < depth; level++)
-				for (k = 0; k < 16; k++)
-					FLAT_STEP_RANGED(i[k], iso[k], level,
-					                 r + k);
-			for (k = 0; k < 16; k++)
-				sums[r + k] += ranged_path(leaf, i[k], nleaf,
-				                           iso[k]);
+				for (k = 0; k < 8; k++)
+					FLAT_STEP_RANGED(i[k], r + k);
+			for (k = 0; k < 8; k++)
+				sums[r + k] += path[i[k]];
 		}
 		for (; r < n; r++) {
 			size_t i = 1;
-			unsigned iso = 0;
 
 			for (level = 0; level < depth; level++)
-				FLAT_STEP_RANGED(i, iso, level, r);
-			sums[r] += ranged_path(leaf, i, nleaf, iso);
+				FLAT_STEP_RANGED(i, r);
+			sums[r] += path[i];
 		}
 	}
 }
 
 /* One level down for row x at node i of a tree of hyperplanes: the sum is
  * computed as plane_sum computes it, and its side is plane_sum_right's.
- * With ranges (else NULL), iso becomes level + 1 the first time the row
- * leaves its node's range. */
+ * With ranges (else NULL), a row outside the node's stays at it, as in
+ * FLAT_STEP_RANGED. */
 static inline size_t
 plane_step(const struct flat_term *term, size_t nterm, size_t i,
-           const double *x, const struct flat_range *range,
-           unsigned level, unsigned *iso)
+           const double *x, const struct flat_range *range)
 {
 	const struct flat_term *p = term + i * nterm;
 	double v = 0;
@@ -440,12 +434,12 @@ plane_step(const struct flat_term *term, size_t nterm, size_t i,
 
 	for (j = 0; j < nterm; j++)
 		v += (x[p[j].feature] - p[j].point) * p[j].normal;
-	if (range != NULL && *iso == 0) {
+	if (range != NULL) {
 		const struct flat_range *rg = range + i;
 		double u = rg->on_value ? x[rg->feature] : v;
 
 		if (!(u >= rg->low && u <= rg->high))
-			*iso = level + 1;
+			return i;
 	}
 	return 2 * i + (size_t)plane_sum_right(v);
 }
@@ -458,33 +452,27 @@ planes_tree(const struct flat *fl, const struct flat_term *term,
             const struct flat_range *range, const double *leaf,
             const double *rows, size_t n, double *sums, size_t nterm)
 {
-	size_t r, k, d = fl->nfeature, nleaf = (size_t)1 << fl->depth;
+	size_t r, k, d = fl->nfeature, first = fl->leaf_first;
 	unsigned level;
 
 	for (r = 0; r + 8 <= n; r += 8) {
 		size_t i[8];
-		unsigned iso[8];
 
-		for (k = 0; k < 8; k++) {
+		for (k = 0; k < 8; k++)
 			i[k] = 1;
-			iso[k] = 0;
-		}
 		for (level = 0; level < fl->depth; level++)
 			for (k = 0; k < 8; k++)
 				i[k] = plane_step(term, nterm, i[k],
-				                  rows + (r + k) * d, range,
-				                  level, &iso[k]);
+				                  rows + (r + k) * d, range);
 		for (k = 0; k < 8; k++)
-			sums[r + k] += ranged_path(leaf, i[k], nleaf, iso[k]);
+			sums[r + k] += leaf[i[k] - first];
 	}
 	for (; r < n; r++) {
 		size_t i = 1;
-		unsigned iso = 0;
 
 		for (level = 0; level < fl->depth; level++)
-			i = plane_step(term, nterm, i, rows + r * d, range,
-			               level, &iso);
-		sums[r] += ranged_path(leaf, i, nleaf, iso);
+			i = plane_step(term, nterm, i, rows + r * d, range);
+		sums[r] += leaf[i - first];
 	}
 }
 
@@ -508,11 +496,11 @@ static void
 flat_walk_planes(const struct flat *fl, const double *rows, size_t n,
                  double *sums)
 {
-	size_t t, nterm = fl->nterm, nleaf = (size_t)1 << fl->depth;
+	size_t t, nterm = fl->nterm;
 
 	for (t = 0; t < fl->ntree; t++) {
 		const struct flat_term *term = fl->term + t * fl->stride * nterm;
-		const double *leaf = fl->leaf + t * nleaf;
+		const double *leaf = fl->leaf + t * fl->leaf_stride;
 
 		if (fl->range != NULL)
 			planes_tree_any(fl, term, fl->range + t * fl->stride,

@@ -9,10 +9,8 @@
  * step of one register depends on the one before, so GROUPS registers of
  * rows walk side by side to keep the processor busy.  Each row's sum
  * takes the trees in order, as the portable walk does, so the two give
- * bit-identical sums.  With the range penalty the bounds of levels up to
- * 7 (words 0..255 of a tree's bounds) are looked up the same way, the
- * deeper ones gathered; a mask notes the rows isolated so far and a
- * register the level + 1 each was isolated at. */
+ * bit-identical sums.  With the range penalty a node's lo and span are
+ * looked up as its word is, and a row outside the node's range stays. */
 #include "flat.h"
 
 #ifdef FLAT_HAVE_AVX512
@@ -25,9 +23,10 @@ enum { GROUPS = 4 };
 /* One tree's nodes, as the walk holds them. */
 struct tree_regs {
 	__m512i w[16];         /* node words 0..255 */
-	__m512i b[16];         /* range penalty: bound words 0..255 */
+	__m512i lo[16];        /* range penalty: lo and span of */
+	__m512i span[16];      /* nodes 0..255 */
 	const uint32_t *node;  /* all of them */
-	const uint32_t *bound; /* range penalty: all of them */
+	const uint32_t *range_lo, *range_span; /* range penalty: all */
 	const double *leaf;
 };
 
@@ -103,42 +102,31 @@ step(const struct flat *fl, __m512i i, __m512i w, const __m512i *x,
 	return _mm512_mask_add_epi32(i, right, i, _mm512_set1_epi32(1));
 }
 
-/* The range penalty after a step from `level` to word i (flat.h): the
- * rows that left their node's range there, not isolated before, get
- * level + 1 in iso, and join done. */
-AVX512 static inline __attribute__((always_inline)) void
-range_check(const struct tree_regs *tr, unsigned level, __m512i i,
-            __m512i v, __mmask16 right, __mmask16 *done, __m512i *iso)
-{
-	__m512i b = any_level_words(tr->b, tr->bound, level + 1, i);
-	__mmask16 out = _kxnor_mask16(_mm512_cmpge_epu32_mask(v, b), right);
-
-	*iso = _mm512_mask_mov_epi32(*iso, _kandn_mask16(*done, out),
-	                             _mm512_set1_epi32((int)level + 1));
-	*done = _kor_mask16(*done, out);
-}
-
-/* Step the rows of i from `level`, and with ranged, check their ranges.
- * The node words are looked up as for level 0 when low (a level below
- * 5, a constant where it is inlined), else as for level. */
+/* Step the rows of i from `level`; with ranged, the rows whose rank is
+ * outside the node's range stay (flat.h).  The words are looked up as
+ * for level 0 when low (a level below 5, a constant where it is
+ * inlined), else as for level. */
 AVX512 static inline __attribute__((always_inline)) __m512i
 level_step(const struct flat *fl, const struct tree_regs *tr, int low,
            unsigned level, __m512i i, const __m512i *x, size_t d,
-           const uint32_t *rank, __m512i row, int ranged, __mmask16 *done,
-           __m512i *iso)
+           const uint32_t *rank, __m512i row, int ranged)
 {
-	__m512i v;
+	unsigned at = low ? 0 : level;
+	__m512i v, lo, span;
 	__mmask16 right;
+	__m512i next = step(fl, i, any_level_words(tr->w, tr->node, at, i),
+	                    x, d, rank, row, &v, &right);
 
-	i = step(fl, i, any_level_words(tr->w, tr->node, low ? 0 : level, i),
-	         x, d, rank, row, &v, &right);
-	if (ranged)
-		range_check(tr, level, i, v, right, done, iso);
-	return i;
+	if (!ranged)
+		return next;
+	lo = any_level_words(tr->lo, tr->range_lo, at, i);
+	span = any_level_words(tr->span, tr->range_span, at, i);
+	return _mm512_mask_mov_epi32(i, _mm512_cmplt_epu32_mask(
+	    _mm512_sub_epi32(v, lo), span), next);
 }
 
 /* Walk GROUPS registers of rows from row r down one tree and add their
- * leaves (or with ranged, the paths of rows isolated) to sums; lanes past
+ * leaves (with ranged, the paths of the nodes they stayed at) to sums; lanes past
  * row n are walked but not added.  d is the number of features when it is
  * at most four, else 0; d and ranged are constants where it is inlined. */
 AVX512 static inline __attribute__((always_inline)) void
@@ -148,8 +136,7 @@ walk_groups(const struct flat *fl, const struct tree_regs *tr,
 {
 	const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
 	                                       10, 11, 12, 13, 14, 15);
-	__m512i i[GROUPS], x[GROUPS][4], row[GROUPS], iso[GROUPS];
-	__mmask16 done[GROUPS];
+	__m512i i[GROUPS], x[GROUPS][4], row[GROUPS];
 	unsigned level;
 	size_t g, k;
 
@@ -159,8 +146,6 @@ walk_groups(const struct flat *fl, const struct tree_regs *tr,
 		size_t first = r + 16 * g;
 
 		i[g] = _mm512_set1_epi32(1);
-		iso[g] = _mm512_setzero_si512();
-		done[g] = 0;
 		row[g] = _mm512_add_epi32(lane, _mm512_set1_epi32((int)first));
 		for (k = 0; k < 4 && k < d; k++)
 			x[g][k] = _mm512_load_si512(
@@ -171,36 +156,25 @@ walk_groups(const struct flat *fl, const struct tree_regs *tr,
 	for (level = 0; level < fl->depth && level < 5; level++)
 		for (g = 0; g < GROUPS; g++)
 			i[g] = level_step(fl, tr, 1, level, i[g], x[g], d,
-			                  rank, row[g], ranged, &done[g],
-			                  &iso[g]);
+			                  rank, row[g], ranged);
 	for (level = 5; level < fl->depth && level < 8; level++)
 		for (g = 0; g < GROUPS; g++)
 			i[g] = level_step(fl, tr, 0, level, i[g], x[g], d,
-			                  rank, row[g], ranged, &done[g],
-			                  &iso[g]);
+			                  rank, row[g], ranged);
 	for (level = 8; level < fl->depth; level++)
 		for (g = 0; g < GROUPS; g++)
 			i[g] = level_step(fl, tr, 0, level, i[g], x[g], d,
-			                  rank, row[g], ranged, &done[g],
-			                  &iso[g]);
+			                  rank, row[g], ranged);
 	for (g = 0; g < GROUPS; g++) {
 		size_t first = r + 16 * g, left = first < n ? n - first : 0;
 		unsigned live = left >= 16 ? 0xffff : (1u << left) - 1;
 		__mmask8 lo_live = (__mmask8)live, hi_live = (__mmask8)(live >> 8);
 		__m512i leaf = _mm512_sub_epi32(
-		    i[g], _mm512_set1_epi32(1 << fl->depth));
+		    i[g], _mm512_set1_epi32((int)fl->leaf_first));
 		__m512d lo = _mm512_i32gather_pd(_mm512_castsi512_si256(leaf),
 		                                 tr->leaf, 8);
 		__m512d hi = _mm512_i32gather_pd(
 		    _mm512_extracti64x4_epi64(leaf, 1), tr->leaf, 8);
-
-		if (ranged) {
-			lo = _mm512_mask_blend_pd((__mmask8)done[g], lo,
-			    _mm512_cvtepi32_pd(_mm512_castsi512_si256(iso[g])));
-			hi = _mm512_mask_blend_pd((__mmask8)(done[g] >> 8), hi,
-			    _mm512_cvtepi32_pd(
-			        _mm512_extracti64x4_epi64(iso[g], 1)));
-		}
 
 		_mm512_mask_storeu_pd(sums + first, lo_live, _mm512_add_pd(
 		    _mm512_maskz_loadu_pd(lo_live, sums + first), lo));
@@ -239,19 +213,20 @@ AVX512 static inline __attribute__((always_inline)) void
 walk_all(const struct flat *fl, const uint32_t *rank, size_t n,
          double *sums, int ranged)
 {
-	const size_t nleaf = (size_t)1 << fl->depth;
 	size_t t;
 
 	for (t = 0; t < fl->ntree; t++) {
 		struct tree_regs tr;
 
 		tr.node = fl->node + t * fl->stride;
-		tr.leaf = fl->leaf + t * nleaf;
+		tr.leaf = fl->leaf + t * fl->leaf_stride;
 		/* A tree has at least words 0..31 (FLAT_MIN_STRIDE). */
 		load_words(tr.w, tr.node, fl->stride);
 		if (ranged) {
-			tr.bound = fl->bound + 2 * t * fl->stride;
-			load_words(tr.b, tr.bound, 2 * fl->stride);
+			tr.range_lo = fl->range_lo + t * fl->stride;
+			tr.range_span = fl->range_span + t * fl->stride;
+			load_words(tr.lo, tr.range_lo, fl->stride);
+			load_words(tr.span, tr.range_span, fl->stride);
 		}
 		switch (fl->nfeature) {
 		case 1: walk_tree(fl, &tr, rank, n, sums, 1, ranged); break;

@@ -10,7 +10,9 @@
  * rows walk side by side to keep the processor busy.  Each row's sum
  * takes the trees in order, as the portable walk does, so the two give
  * bit-identical sums.  With the range penalty a node's lo and span are
- * looked up as its word is, and a row outside the node's range stays. */
+ * looked up as its word is, and a row outside the node's range stays:
+ * a mask keeps it there, as the lookups of a level are for the nodes of
+ * that level. */
 #include "flat.h"
 
 #ifdef FLAT_HAVE_AVX512
@@ -102,14 +104,15 @@ step(const struct flat *fl, __m512i i, __m512i w, const __m512i *x,
 	return _mm512_mask_add_epi32(i, right, i, _mm512_set1_epi32(1));
 }
 
-/* Step the rows of i from `level`; with ranged, the rows whose rank is
- * outside the node's range stay (flat.h).  The words are looked up as
- * for level 0 when low (a level below 5, a constant where it is
- * inlined), else as for level. */
+/* Step the rows of i from `level`; with ranged, only the rows in (those
+ * inside every range so far) whose rank is inside the node's range, and
+ * the others leave in (flat.h).  The words are looked up as for level 0
+ * when low (a level below 5, a constant where it is inlined), else as
+ * for level. */
 AVX512 static inline __attribute__((always_inline)) __m512i
 level_step(const struct flat *fl, const struct tree_regs *tr, int low,
            unsigned level, __m512i i, const __m512i *x, size_t d,
-           const uint32_t *rank, __m512i row, int ranged)
+           const uint32_t *rank, __m512i row, int ranged, __mmask16 *in)
 {
 	unsigned at = low ? 0 : level;
 	__m512i v, lo, span;
@@ -121,8 +124,9 @@ level_step(const struct flat *fl, const struct tree_regs *tr, int low,
 		return next;
 	lo = any_level_words(tr->lo, tr->range_lo, at, i);
 	span = any_level_words(tr->span, tr->range_span, at, i);
-	return _mm512_mask_mov_epi32(i, _mm512_cmplt_epu32_mask(
-	    _mm512_sub_epi32(v, lo), span), next);
+	*in = _mm512_mask_cmplt_epu32_mask(*in, _mm512_sub_epi32(v, lo),
+	                                   span);
+	return _mm512_mask_mov_epi32(i, *in, next);
 }
 
 /* Walk GROUPS registers of rows from row r down one tree and add their
@@ -137,6 +141,7 @@ walk_groups(const struct flat *fl, const struct tree_regs *tr,
 	const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
 	                                       10, 11, 12, 13, 14, 15);
 	__m512i i[GROUPS], x[GROUPS][4], row[GROUPS];
+	__mmask16 in[GROUPS];
 	unsigned level;
 	size_t g, k;
 
@@ -146,6 +151,7 @@ walk_groups(const struct flat *fl, const struct tree_regs *tr,
 		size_t first = r + 16 * g;
 
 		i[g] = _mm512_set1_epi32(1);
+		in[g] = 0xffff;
 		row[g] = _mm512_add_epi32(lane, _mm512_set1_epi32((int)first));
 		for (k = 0; k < 4 && k < d; k++)
 			x[g][k] = _mm512_load_si512(
@@ -156,15 +162,18 @@ walk_groups(const struct flat *fl, const struct tree_regs *tr,
 	for (level = 0; level < fl->depth && level < 5; level++)
 		for (g = 0; g < GROUPS; g++)
 			i[g] = level_step(fl, tr, 1, level, i[g], x[g], d,
-			                  rank, row[g], ranged);
+			                  rank, row[g], ranged,
+			                  &in[g]);
 	for (level = 5; level < fl->depth && level < 8; level++)
 		for (g = 0; g < GROUPS; g++)
 			i[g] = level_step(fl, tr, 0, level, i[g], x[g], d,
-			                  rank, row[g], ranged);
+			                  rank, row[g], ranged,
+			                  &in[g]);
 	for (level = 8; level < fl->depth; level++)
 		for (g = 0; g < GROUPS; g++)
 			i[g] = level_step(fl, tr, 0, level, i[g], x[g], d,
-			                  rank, row[g], ranged);
+			                  rank, row[g], ranged,
+			                  &in[g]);
 	for (g = 0; g < GROUPS; g++) {
 		size_t first = r + 16 * g, left = first < n ? n - first : 0;
 		unsigned live = left >= 16 ? 0xffff : (1u << left) - 1;

@@ -45,6 +45,14 @@ assert_rejected() {
 	[ "$err" = "$2" ]
 }
 
+# Load FILE; expect it to load and print back the same bytes.
+assert_reprinted() {
+	run_split ifscore -m "$1" --print-model
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	printf '%s\n' "$out" | cmp - "$1"
+}
+
 # --- round trip -------------------------------------------------------------
 
 @test "model round trip: iftrain -> ifscore --print-model is byte-identical" {
@@ -318,10 +326,7 @@ colour blue' >bad.if
 	assert_rejected bad.if "ifscore: bad.if:$((h + 1)): extension 2 needs more than 2 features"
 	# With extension 1 a plane through both features loads...
 	write_fixture | sed 's/^extension 0$/extension 1/; s/^0 split 0 50 1 2 4$/0 plane 2 0 1 50 1 -1 60 1 2 4/' >plane.if
-	run_split ifscore -m plane.if --print-model
-	[ "$status" -eq 0 ]
-	[ -z "$err" ]
-	printf '%s\n' "$out" | cmp - plane.if
+	assert_reprinted plane.if
 	# ...but not one with more terms than extension + 1 (parse_count's
 	# overflow test wraps when a single digit exceeds its maximum), or a
 	# count that does not match the words.
@@ -342,10 +347,7 @@ penalize_range 1
 @test "loader: the range penalty's key, version and bounds" {
 	h="$(write_fixture >/dev/null; header_lines)"
 	ranged_fixture >ranged.if
-	run_split ifscore -m ranged.if --print-model
-	[ "$status" -eq 0 ]
-	[ -z "$err" ]
-	printf '%s\n' "$out" | cmp - ranged.if
+	assert_reprinted ranged.if
 	# A version-1 model cannot hold the key.
 	ranged_fixture | sed '1s/.*/iforest 1/' >bad.if
 	assert_rejected bad.if "ifscore: bad.if:$((h + 1)): key 'penalize_range' needs model version 2"
@@ -360,9 +362,7 @@ penalize_range 1
 	assert_rejected bad.if "ifscore: bad.if:$((h + 3)): high: invalid number 'x'"
 	# A plane's bounds hold its split, 0.
 	ranged_fixture | sed 's/^extension 0$/extension 1/; s/^0 split 0 50 40 60 1 2 4$/0 plane 2 0 1 50 1 -1 60 -2 3 1 2 4/' >plane.if
-	run_split ifscore -m plane.if --print-model
-	[ "$status" -eq 0 ]
-	printf '%s\n' "$out" | cmp - plane.if
+	assert_reprinted plane.if
 	sed 's/ -2 3 1 2 4$/ 1 3 1 2 4/' plane.if >bad.if
 	assert_rejected bad.if "ifscore: bad.if:$((h + 3)): node 0: range 1 3 does not hold the split"
 	sed 's/ -2 3 1 2 4$/ 1 2 4/' plane.if >bad.if

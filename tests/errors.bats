@@ -553,7 +553,7 @@ iftrain: Normal: 300, Anomalies: 0, Anomaly Ratio: 0.00%"
 
 @test "sensorgen -r 2e6 (faster than a million a second)" {
 	check sensorgen -r 2e6 -n 1
-	expect_usage sensorgen "invalid value '2e6' for --rate: must be greater than 0.0 and at most 1000000.0"
+	expect_usage sensorgen "invalid value '2e6' for --rate: must be at least 1e-09 and at most 1000000.0"
 }
 
 @test "sensorgen -D 1.5" {

@@ -56,14 +56,17 @@ test: all need-bats
 	bats $(BATS_FLAGS) tests
 
 # The whole suite against a build with AddressSanitizer and UBSan: any
-# report aborts the tool, and the test that ran it fails.
+# report aborts the tool, and the test that ran it fails.  Each compiler
+# gets its own build (make sanitize CC=clang), since their sanitizers
+# catch different things.
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
+SAN_BUILD = build/san-$(notdir $(firstword $(CC)))
 sanitize: need-bats
-	$(MAKE) BUILD=build/san BIN=build/san/bin CFLAGS="$(SAN_FLAGS)" \
+	$(MAKE) BUILD=$(SAN_BUILD) BIN=$(SAN_BUILD)/bin CFLAGS="$(SAN_FLAGS)" \
 	  LDFLAGS="-fsanitize=address,undefined" all
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	  IFTOOLS_BIN=$(CURDIR)/build/san/bin bats $(BATS_FLAGS) tests
+	  IFTOOLS_BIN=$(CURDIR)/$(SAN_BUILD)/bin bats $(BATS_FLAGS) tests
 
 # The whole suite with every tool run under valgrind memcheck: an error or
 # a definite or indirect leak makes the tool exit 99.

@@ -182,7 +182,7 @@ static void
 append(double **v, size_t *n, size_t *cap, double x)
 {
 	if (*n == *cap) {
-		*cap = *cap ? *cap + *cap / 2 : 1024;
+		*cap = *cap ? *cap + *cap / 2 : 16;
 		*v = xreallocarray(*v, *cap, sizeof **v);
 	}
 	(*v)[(*n)++] = x;

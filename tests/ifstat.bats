@@ -44,15 +44,14 @@ metric() {
 	    'metric	value' 'rows	6' 'normal	3' 'anomalies	2' 'errors	1' \
 	    'anomaly_rate	0.4' 'score_min	0.4' 'score_mean	0.56' \
 	    'score_p50	0.5' 'score_p90	0.7' 'score_p95	0.7' 'score_p99	0.7' \
-	    'score_max	0.7' \
-	    'temp_mean_normal	21' 'temp_sd_normal	1' \
+	    'score_max	0.7' 'score_max_normal	0.5' 'score_min_anomaly	0.7' \
+	    'threshold	0.6' 'temp_mean_normal	21' 'temp_sd_normal	1' \
 	    'temp_mean_anomaly	24.5' 'temp_sd_anomaly	7.77817' \
 	    'hum_mean_normal	51' 'hum_sd_normal	1.41421' \
 	    'hum_mean_anomaly	54' 'hum_sd_anomaly	8.48528' \
 	    'tp	1' 'fp	1' 'tn	2' 'fn	1' 'precision	0.5' 'recall	0.5' \
 	    'f1	0.5' 'accuracy	0.6' 'roc_auc	0.666667' \
-	    'average_precision	0.5' 'recall_burst	1' 'recall_spike	0' \
-	    'recall_drift	' 'recall_stuck	' 'recall_dropout	')"
+	    'average_precision	0.5' 'recall_spike	0' 'recall_burst	1')"
 	[ "$out" = "$expected" ]
 }
 
@@ -78,14 +77,14 @@ metric() {
 	[ "$(metric accuracy <<<"$out")" = 0.6 ]
 }
 
-@test "a single class leaves the AUC (and what needs positives) empty" {
+@test "a single class leaves the AUC (and what needs positives) NA" {
 	printf 'label\tscore\tstatus\n0\t0.3\tnormal\n0\t0.3\tnormal\n0\t0.7\tanomaly\n' > neg.tsv
 	run_split ifstat neg.tsv
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
-	[ "$(metric roc_auc <<<"$out")" = "" ]
-	[ "$(metric average_precision <<<"$out")" = "" ]
-	[ "$(metric recall <<<"$out")" = "" ]
+	[ "$(metric roc_auc <<<"$out")" = NA ]
+	[ "$(metric average_precision <<<"$out")" = NA ]
+	[ "$(metric recall <<<"$out")" = NA ]
 	[ "$(metric precision <<<"$out")" = 0 ]
 	[ "$(metric accuracy <<<"$out")" = 0.666667 ]
 
@@ -102,7 +101,7 @@ metric() {
 	run_split ifstat in.tsv
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
-	[ "$(tail -n 1 <<<"$out")" = "x_sd_anomaly	" ]
+	[ "$(tail -n 1 <<<"$out")" = "x_sd_anomaly	NA" ]
 	[[ "$out" != *roc_auc* ]]
 }
 
@@ -134,7 +133,7 @@ metric() {
 	[ "$(metric v_mean_normal <<<"$out")" = 3.75 ]
 	[ "$(metric v_sd_normal <<<"$out")" = 2.39792 ]
 	[ "$(metric w_mean_normal <<<"$out")" = 1.5 ]
-	[ "$(metric v_mean_anomaly <<<"$out")" = "" ]
+	[ "$(metric v_mean_anomaly <<<"$out")" = NA ]
 	[[ "$out" != *device* ]]
 }
 
@@ -199,8 +198,8 @@ ifstat: in.tsv:3: expected 2 fields, found 1" ]
 	run_split ifstat --wide in.tsv
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
-	[ "$(head -n 1 <<<"$out")" = "rows	normal	anomalies	errors	anomaly_rate	score_min	score_mean	score_p50	score_p90	score_p95	score_p99	score_max" ]
-	[ "$(tail -n +2 <<<"$out")" = "$(printf '0\t0\t0\t0\t\t\t\t\t\t\t\t')" ]
+	[ "$(head -n 1 <<<"$out")" = "rows	normal	anomalies	errors	anomaly_rate	score_min	score_mean	score_p50	score_p90	score_p95	score_p99	score_max	score_max_normal	score_min_anomaly	threshold" ]
+	[ "$(tail -n +2 <<<"$out")" = "$(printf '0\t0\t0\t0\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA')" ]
 }
 
 @test "--max-rate: 1 when the rate exceeds it, 0 otherwise, report printed" {
@@ -238,16 +237,16 @@ Try 'ifstat --help' for more information." ]
 	[ "$(head -n 3 <<<"$out")" = "dev	metric	value
 b	rows	2
 b	normal	2" ]
-	[ "$(grep -c '^b	' <<<"$out")" -eq 12 ]
+	[ "$(grep -c '^b	' <<<"$out")" -eq 15 ]
 	[ "$(grep '	score_mean	' <<<"$out")" = "b	score_mean	0.3
 a	score_mean	0.5" ]
 
 	run_split ifstat --group-by=dev --wide in.tsv
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
-	[ "$out" = "dev	rows	normal	anomalies	errors	anomaly_rate	score_min	score_mean	score_p50	score_p90	score_p95	score_p99	score_max
-b	2	2	0	0	0	0.2	0.3	0.3	0.38	0.39	0.398	0.4
-a	2	1	1	0	0.5	0.2	0.5	0.5	0.74	0.77	0.794	0.8" ]
+	[ "$out" = "dev	rows	normal	anomalies	errors	anomaly_rate	score_min	score_mean	score_p50	score_p90	score_p95	score_p99	score_max	score_max_normal	score_min_anomaly	threshold
+b	2	2	0	0	0	0.2	0.3	0.3	0.38	0.39	0.398	0.4	0.4	NA	0.6
+a	2	1	1	0	0.5	0.2	0.5	0.5	0.74	0.77	0.794	0.8	0.2	0.8	0.6" ]
 }
 
 @test "-e: a summary of every N rows, the rest, then the total" {
@@ -261,8 +260,8 @@ a	2	1	1	0	0.5	0.2	0.5	0.5	0.74	0.77	0.794	0.8" ]
 3	2	0	2	0	0.85
 total	10	7	3	0	0.43" ]
 	# the last window: 0.8 and 0.9 both positive, one class
-	[ "$(sed -n 4p <<<"$out" | cut -f 22,23)" = "	1" ]
-	[ "$(sed -n 5p <<<"$out" | cut -f 22,23)" = "0.74	0.777778" ]
+	[ "$(sed -n 4p <<<"$out" | cut -f 25,26)" = "NA	1" ]
+	[ "$(sed -n 5p <<<"$out" | cut -f 25,26)" = "0.74	0.777778" ]
 
 	run_split ifstat --every 5 --json in.tsv
 	[ "$status" -eq 0 ]
@@ -309,7 +308,7 @@ total	2" ]
 	run_split ifstat --json -g dev in.tsv
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
-	[ "$out" = '{"dev":"x\"1","rows":1,"normal":1,"anomalies":0,"errors":0,"anomaly_rate":0,"score_min":0.25,"score_mean":0.25,"score_p50":0.25,"score_p90":0.25,"score_p95":0.25,"score_p99":0.25,"score_max":0.25,"tp":0,"fp":0,"tn":1,"fn":0,"precision":null,"recall":null,"f1":null,"accuracy":1,"roc_auc":null,"average_precision":null}' ]
+	[ "$out" = '{"dev":"x\"1","rows":1,"normal":1,"anomalies":0,"errors":0,"anomaly_rate":0,"score_min":0.25,"score_mean":0.25,"score_p50":0.25,"score_p90":0.25,"score_p95":0.25,"score_p99":0.25,"score_max":0.25,"score_max_normal":0.25,"score_min_anomaly":null,"threshold":null,"tp":0,"fp":0,"tn":1,"fn":0,"precision":null,"recall":null,"f1":null,"accuracy":1,"roc_auc":null,"average_precision":null}' ]
 }
 
 @test "--wide: a header and one row with the same metrics as the long form" {
@@ -326,16 +325,21 @@ total	2" ]
 	cmp long_values wide_values
 }
 
-@test "a kind outside sensorgen's gets its own recall" {
+@test "only the kinds that label-1 rows have get a recall, in order of appearance" {
 	printf 'label\tkind\tscore\tstatus\n1\tweird\t0.9\tanomaly\n1\tweird\t0.1\tnormal\n1\tspike\t0.9\tanomaly\n0\tnone\t0.1\tnormal\n' > in.tsv
 	run_split ifstat in.tsv
 	[ "$status" -eq 0 ]
-	[ "$(tail -n 6 <<<"$out")" = "recall_burst	
-recall_spike	1
-recall_drift	
-recall_stuck	
-recall_dropout	
-recall_weird	0.5" ]
+	[ -z "$err" ]
+	[ "$(grep '^recall_' <<<"$out")" = "recall_weird	0.5
+recall_spike	1" ]
+	# a group without a kind that another has: NA for it
+	printf 'dev\tlabel\tkind\tscore\tstatus\na\t1\tdrift\t0.9\tanomaly\nb\t1\tstuck\t0.2\tnormal\n' > g.tsv
+	run_split ifstat -g dev --wide g.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(cut -f 1,27,28 <<<"$out")" = "dev	recall_drift	recall_stuck
+a	1	NA
+b	NA	0" ]
 }
 
 @test "--histogram: fits 80 columns, tells classes apart, marks the threshold" {
@@ -375,8 +379,8 @@ recall_weird	0.5" ]
 	run_split ifstat -d , --wide in.csv
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
-	[ "$out" = "rows,normal,anomalies,errors,anomaly_rate,score_min,score_mean,score_p50,score_p90,score_p95,score_p99,score_max,v_mean_normal,v_sd_normal,v_mean_anomaly,v_sd_anomaly
-2,1,1,0,0.5,0.2,0.5,0.5,0.74,0.77,0.794,0.8,1,,3," ]
+	[ "$out" = "rows,normal,anomalies,errors,anomaly_rate,score_min,score_mean,score_p50,score_p90,score_p95,score_p99,score_max,score_max_normal,score_min_anomaly,threshold,v_mean_normal,v_sd_normal,v_mean_anomaly,v_sd_anomaly
+2,1,1,0,0.5,0.2,0.5,0.5,0.74,0.77,0.794,0.8,0.2,0.8,0.5,1,NA,3,NA" ]
 }
 
 @test "several inputs and standard input make one report" {

@@ -284,6 +284,15 @@ parse_score(struct run *r, double *score)
 	return 1;
 }
 
+static void
+set_group(const struct run *r, struct row *row)
+{
+	if (r->group_col >= 0) {
+		row->group = r->in.field[r->group_col].p;
+		row->group_len = r->in.field[r->group_col].n;
+	}
+}
+
 /* Parse the row's status, score and label; 0 (reported) when one is bad.
  * A row with status error is counted and nothing else is read from it:
  * ifscore writes its bad rows as they came, padded or not. */
@@ -305,10 +314,7 @@ parse_row(struct run *r, struct row *row)
 		         "normal, anomaly or error)", SHOWN(f));
 		return 0;
 	}
-	if (r->group_col >= 0) {
-		row->group = t->field[r->group_col].p;
-		row->group_len = t->field[r->group_col].n;
-	}
+	set_group(r, row);
 	row->score = NAN;
 	row->label = -1;
 	if (row->status == ST_ERROR)
@@ -332,18 +338,24 @@ parse_row(struct run *r, struct row *row)
 }
 
 /* ifscore writes a line with too many fields as it came, followed by an
- * empty score and status error: such a line is an error row, not a bad
- * line. */
+ * empty score and status error: such a line is an error row (1, row set),
+ * not a bad line. */
 static int
-is_ifscore_error_line(const struct run *r)
+ifscore_error_line(const struct run *r, struct row *row)
 {
 	const struct tsv *t = &r->in;
 
-	return t->nfield > t->ncolumn &&
+	if (!(t->nfield > t->ncolumn &&
 	    r->status_col == (long)t->ncolumn - 1 &&
 	    r->score_col == (long)t->ncolumn - 2 &&
 	    field_is(&t->field[t->nfield - 1], "error") &&
-	    t->field[t->nfield - 2].n == 0;
+	    t->field[t->nfield - 2].n == 0))
+		return 0;
+	row->status = ST_ERROR;
+	row->score = NAN;
+	row->label = -1;
+	set_group(r, row);
+	return 1;
 }
 
 /* The row's feature values into r->value.  A column stops being summarised
@@ -755,6 +767,34 @@ summary_average_precision(struct summary *s)
 	    scoreset_average_precision(&s->scores);
 }
 
+static int
+by_kind(const void *a, const void *b)
+{
+	const struct kind_tally *x = a, *y = b;
+
+	return (x->kind > y->kind) - (x->kind < y->kind);
+}
+
+/* The recall of each kind the summary's label-1 rows have, in order of
+ * first appearance in the input: a report as long as the rows, however
+ * many groups and kinds there are. */
+static void
+assemble_own_kinds(struct run *r, const struct summary *s)
+{
+	struct kind_tally *sorted;
+	size_t i;
+
+	if (s->nkind == 0)
+		return;
+	sorted = xreallocarray(NULL, s->nkind, sizeof *sorted);
+	memcpy(sorted, s->kind, s->nkind * sizeof *sorted);
+	qsort(sorted, s->nkind, sizeof *sorted, by_kind);
+	for (i = 0; i < s->nkind; i++)
+		put_share(r, "recall_", r->kinds.name[sorted[i].kind],
+		          ratio(sorted[i].caught, sorted[i].positives));
+	free(sorted);
+}
+
 static void
 assemble_labels(struct run *r, struct summary *s)
 {
@@ -771,8 +811,12 @@ assemble_labels(struct run *r, struct summary *s)
 	put_share(r, "", "accuracy", ratio(s->tp + s->tn, labelled));
 	put_share(r, "", "roc_auc", summary_roc_auc(s));
 	put_share(r, "", "average_precision", summary_average_precision(s));
-	/* The kinds that label-1 rows have had so far, in order of first
-	 * appearance; a summary without one of them has NA for it. */
+	if (r->opt.format != FMT_WIDE) {
+		assemble_own_kinds(r, s);
+		return;
+	}
+	/* A table's columns: every kind that label-1 rows have had so far,
+	 * NA where this summary has none of it. */
 	for (i = 0; i < r->kinds.n; i++) {
 		const struct kind_tally *k = kind_tally(s, i, 0);
 
@@ -1297,10 +1341,8 @@ read_rows(struct run *r)
 		size_t kind = 0;
 		int added;
 
-		if (is_ifscore_error_line(r)) {
-			if (!parse_row(r, &row))
-				continue;
-		} else if (!tsv_check_width(t) || !parse_row(r, &row))
+		if (!ifscore_error_line(r, &row) &&
+		    (!tsv_check_width(t) || !parse_row(r, &row)))
 			continue;
 		parse_features(r, &row);
 		if (row.label == 1 && r->kind_col >= 0)

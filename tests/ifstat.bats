@@ -423,3 +423,254 @@ Try 'ifstat --help' for more information." ]
 	[ "$status" -eq 2 ]
 	[ "$err" = "ifstat: write error on standard output: No space left on device" ]
 }
+
+@test "a score outside [0, 1] is bad data, named with file and line" {
+	printf 'score\tstatus\n0.5\tnormal\n1e59\tanomaly\n-0.000001\tnormal\n1.0000001\tanomaly\n1\tanomaly\n0\tnormal\n' > in.tsv
+	run_split ifstat --histogram in.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifstat: in.tsv:3: field 'score': invalid score '1e59' (expected 0 to 1)
+ifstat: in.tsv:4: field 'score': invalid score '-0.000001' (expected 0 to 1)
+ifstat: in.tsv:5: field 'score': invalid score '1.0000001' (expected 0 to 1)" ]
+	# the other rows are summarised, 0 and 1 included
+	[ "$(metric rows <<<"$out")" = 3 ]
+	[ "$(metric score_max <<<"$out")" = 1 ]
+	[[ "$out" == *"histogram of 3 scores"* ]]
+	# -T bounds the threshold the same way
+	run_split ifstat -T 1.5 in.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifstat: invalid value '1.5' for --threshold: must be at least 0.0 and at most 1.0
+Try 'ifstat --help' for more information." ]
+}
+
+@test "ifscore's rows for bad input count as errors: ifscore | ifstat works" {
+	model=$(shipped_model)
+	printf 'temperature\thumidity\tsound\tlabel\n' > in.tsv
+	printf '50\t50\t70\t0\n' >> in.tsv      # scored
+	printf '50\t50\n' >> in.tsv             # short: padded
+	printf '50\tx\t70\t0\n' >> in.tsv       # a bad value: empty score
+	printf '50\t50\t70\t0\t9\t9\n' >> in.tsv # too wide: as it came
+	printf '90\t90\t100\t1\n' >> in.tsv     # scored
+	ifscore -m "$model" in.tsv > scored.tsv 2>/dev/null || true
+	[ "$(cut -f 5- scored.tsv | grep -c error)" -eq 3 ]
+	run_split ifstat scored.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(metric rows <<<"$out")" = 5 ]
+	[ "$(metric errors <<<"$out")" = 3 ]
+	[ "$(metric normal <<<"$out")" = 1 ]
+	[ "$(metric anomalies <<<"$out")" = 1 ]
+	[ "$(metric tp <<<"$out")" = 1 ]
+	# the same through a pipe, grouped by a column the bad rows lack
+	run_split bash -c "ifscore -m '$model' in.tsv 2>/dev/null | ifstat -g label --wide | cut -f 1-5"
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$out" = "label	rows	normal	anomalies	errors
+0	3	1	0	2
+	1	0	0	1
+1	1	0	1	0" ]
+	# a too-wide line not in ifscore's shape is still a bad line
+	printf 'score\tstatus\n0.5\tnormal\textra\n0.5\tnormal\t\terror\n' > wide.tsv
+	run_split ifstat wide.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifstat: wide.tsv:2: expected 2 fields, found 3" ]
+	[ "$(metric errors <<<"$out")" = 1 ]
+}
+
+@test "huge values have finite means; JSON never holds a non-number" {
+	printf 'v\tw\tscore\tstatus\n1e308\t1.7e308\t0.1\tnormal\n-1e308\t-1.7e308\t0.1\tnormal\n1.7e308\t1.7e308\t0.2\tnormal\n' > in.tsv
+	run_split ifstat in.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(metric v_mean_normal <<<"$out")" = 5.66667e+307 ]
+	[ "$(metric v_sd_normal <<<"$out")" = 1.40119e+308 ]
+	[ "$(metric w_mean_normal <<<"$out")" = 5.66667e+307 ]
+	# a deviation beyond the largest double is no number at all
+	[ "$(metric w_sd_normal <<<"$out")" = NA ]
+	run_split ifstat --json -e 2 in.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	python3 -c '
+import json, sys
+def refuse(c):
+    raise ValueError(c)
+for line in sys.stdin:
+    json.loads(line, parse_constant=refuse)
+' <<<"$out"
+	[[ "$out" == *'"w_sd_normal":null'* ]]
+	[[ "$out" != *inf* ]]
+}
+
+@test "rates and scores print in plain decimals" {
+	awk 'BEGIN { print "label\tscore\tstatus"
+	    for (i = 0; i < 40000; i++)
+	        printf "%d\t%s\t%s\n", i < 3, (i < 3 ? "0.000090" : "0.000010"),
+	            (i < 3 ? "anomaly" : "normal") }' > in.tsv
+	run_split ifstat in.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(metric anomaly_rate <<<"$out")" = 0.000075 ]
+	[ "$(metric score_min <<<"$out")" = 0.00001 ]
+	[ "$(metric score_mean <<<"$out")" = 0.000010006 ]
+	[ "$(metric precision <<<"$out")" = 1 ]
+	[[ "$out" != *e-0* ]]
+}
+
+@test "the report shows the threshold: the gap the statuses leave, or -T" {
+	ties > in.tsv
+	run_split ifstat in.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(metric score_max_normal <<<"$out")" = 0.4 ]
+	[ "$(metric score_min_anomaly <<<"$out")" = 0.6 ]
+	[ "$(metric threshold <<<"$out")" = 0.5 ]
+	run_split ifstat -T 0.45 in.tsv
+	[ "$(metric threshold <<<"$out")" = 0.45 ]
+	# statuses no single threshold gives: no threshold
+	printf 'score\tstatus\n0.7\tnormal\n0.6\tanomaly\n' > mixed.tsv
+	run_split ifstat --histogram mixed.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(metric threshold <<<"$out")" = NA ]
+	[[ "$out" == *"histogram of 2 scores, threshold unknown (set it with -T)"* ]]
+}
+
+# Start ifstat -e 2 on the fifo "feed" with SIGINT at its default (a
+# background job of a script ignores it), and wait for its first window.
+start_live() {
+	mkfifo feed
+	env --default-signal=INT ifstat "$@" < feed > out.tsv 2> err.txt &
+	pid=$!
+	exec 7> feed
+	printf 'score\tstatus\n0.1\tnormal\n0.9\tanomaly\n0.2\tnormal\n' >&7
+	for i in $(seq 100); do
+		grep -q '^1	' out.tsv && break
+		sleep 0.1
+	done
+}
+
+@test "Ctrl-C on a live stream prints what is known, then dies of SIGINT" {
+	start_live -e 2 --wide
+	kill -INT "$pid"
+	st=0
+	wait "$pid" || st=$?
+	exec 7>&-
+	[ "$st" -eq 130 ]
+	[ ! -s err.txt ]
+	[ "$(cut -f 1-5 out.tsv)" = "window	rows	normal	anomalies	errors
+1	2	1	1	0
+2	1	1	0	0
+total	3	2	1	0" ]
+}
+
+@test "SIGTERM too; an ignored SIGINT stays ignored" {
+	start_live -e 2 --wide
+	kill -TERM "$pid"
+	st=0
+	wait "$pid" || st=$?
+	exec 7>&-
+	[ "$st" -eq 143 ]
+	[ "$(tail -n 1 out.tsv | cut -f 1,2)" = "total	3" ]
+
+	rm -f feed
+	mkfifo feed
+	( trap '' INT; exec ifstat -e 2 --wide < feed > out.tsv ) &
+	pid=$!
+	exec 7> feed
+	printf 'score\tstatus\n0.1\tnormal\n' >&7
+	kill -INT "$pid"
+	printf '0.9\tanomaly\n' >&7
+	exec 7>&-
+	wait "$pid"
+	[ "$(tail -n 1 out.tsv | cut -f 1,2)" = "total	2" ]
+}
+
+@test "--max-rate judges each -e window and stops at the first over it" {
+	printf 'score\tstatus\n0.1\tnormal\n0.2\tnormal\n0.9\tanomaly\n0.1\tnormal\n0.9\tanomaly\n0.9\tanomaly\n0.1\tnormal\n0.1\tnormal\n' > in.tsv
+	# windows: rate 0, 0.5, 1, 0; the total's is 0.375
+	run_split ifstat -e 2 --max-rate 0.5 --wide in.tsv
+	[ "$status" -eq 1 ]
+	[ -z "$err" ]
+	[ "$(cut -f 1-5 <<<"$out")" = "window	rows	normal	anomalies	errors
+1	2	2	0	0
+2	2	1	1	0
+3	2	0	2	0
+total	6	3	3	0" ]
+	run_split ifstat --max-rate 0.5 in.tsv
+	[ "$status" -eq 0 ]
+	run_split ifstat -e 2 --max-rate 1 in.tsv
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^total	rows	' <<<"$out")" -eq 1 ]
+	[ "$(grep '^total	rows	' <<<"$out")" = "total	rows	8" ]
+}
+
+@test "a live stream's window over --max-rate ends ifstat at once" {
+	mkfifo feed
+	ifstat -e 2 --max-rate 0.4 --json < feed > out.json &
+	pid=$!
+	exec 7> feed
+	printf 'score\tstatus\n0.1\tnormal\n0.9\tanomaly\n' >&7
+	st=0
+	wait "$pid" || st=$?
+	exec 7>&-
+	[ "$st" -eq 1 ]
+	[ "$(wc -l < out.json)" -eq 2 ]
+	[[ "$(tail -n 1 out.json)" == '{"window":"total","rows":2,'* ]]
+}
+
+# peak_kb CMD ARG...: the peak resident memory, in KB, of CMD (its output
+# discarded), as GNU time measures it (a forked python or bash would
+# count its own size in).
+peak_kb() {
+	/usr/bin/time -f %M -o peak.txt "$@" > /dev/null
+	cat peak.txt
+}
+
+# scored N: N scored rows, labelled, on stdout.
+scored() {
+	awk -v n="$1" 'BEGIN { print "label\tscore\tstatus"
+	    for (i = 0; i < n; i++) {
+	        s = (i * 7919 % 10007) / 10007
+	        printf "%d\t%.6f\t%s\n", (s > 0.9), s, (s > 0.8 ? "anomaly" : "normal")
+	    } }'
+}
+
+@test "-e on a long stream runs in constant memory" {
+	# 20 times the rows: every score kept would be 8 bytes each, well
+	# over 10 MB more (not a timing: memory is counted, not time).
+	short=100000 long=2000000 limit=4096
+	if [ -n "${IFTOOLS_SLOW:-}" ]; then short=20000 long=400000 limit=2048; fi
+	scored $short > short.tsv
+	scored $long > long.tsv
+	a=$(peak_kb ifstat -e 1000 short.tsv)
+	b=$(peak_kb ifstat -e 1000 long.tsv)
+	echo "peak: $a KB for $short rows, $b KB for $long rows"
+	[ $((b - a)) -lt "$limit" ]
+	# and the total is still right, to the documented step
+	scored 20000 > in.tsv
+	exact=$(ifstat in.tsv | metric roc_auc)
+	run_split ifstat -e 1000 --wide in.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	sketch=$(tail -n 1 <<<"$out" | cut -f 25)
+	echo "exact $exact, sketch $sketch"
+	awk -v a="$exact" -v b="$sketch" 'BEGIN { d = a - b; exit !(d < 0.0001 && d > -0.0001) }'
+}
+
+@test "groups times kinds take no table: memory grows with the rows" {
+	n=3000
+	awk -v n=$n 'BEGIN { print "dev\tlabel\tkind\tscore\tstatus"
+	    for (i = 0; i < n; i++) printf "d%d\t1\tk%d\t0.5\tnormal\n", i, i }' > many.tsv
+	awk -v n=$n 'BEGIN { print "dev\tlabel\tkind\tscore\tstatus"
+	    for (i = 0; i < n; i++) printf "d\t1\tk\t0.5\tnormal\n" }' > one.tsv
+	a=$(peak_kb ifstat -g dev one.tsv)
+	b=$(peak_kb ifstat -g dev many.tsv)
+	echo "peak: $a KB for one group and kind, $b KB for $n of each"
+	# a groups x kinds table would be 3000 * 3000 * 16 bytes: 144 MB
+	[ $((b - a)) -lt 40000 ]
+	run_split ifstat -g dev many.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	# each group lists its own kind only
+	[ "$(grep -c '	recall_k' <<<"$out")" -eq $n ]
+	[ "$(grep '^d17	recall_' <<<"$out")" = "d17	recall_k17	0" ]
+}

@@ -77,18 +77,19 @@ valgrind: all need-bats
 	    "$(CURDIR)/bin/$$t" > build/vg/$$t && chmod +x build/vg/$$t; done
 	IFTOOLS_BIN=$(CURDIR)/build/vg IFTOOLS_SLOW=1 bats $(BATS_FLAGS) tests
 
-# libFuzzer (clang) on the TSV reader and the model loader, FUZZ_SECONDS
-# each; new inputs land in build/fuzz, crashes in build/fuzz/crash-*.
+# libFuzzer (clang) on the TSV reader, the model loader and ifstat,
+# FUZZ_SECONDS each (FUZZ_TARGETS=ifstat for one); new inputs land in
+# build/fuzz, crashes in build/fuzz/crash-*.
 FUZZ_SECONDS = 600
+FUZZ_TARGETS = tsv model ifstat
 FUZZ_CC = clang
 FUZZ_FLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g \
 	-fsanitize=fuzzer,address,undefined -Isrc
 fuzz:
-	mkdir -p build/fuzz/tsv build/fuzz/model
-	for h in tsv model; do \
+	for h in $(FUZZ_TARGETS); do mkdir -p build/fuzz/$$h; \
 	  $(FUZZ_CC) $(FUZZ_FLAGS) -o build/fuzz/fuzz_$$h tests/fuzz/fuzz_$$h.c \
 	    $(CORE_SRC) -lm -lpthread || exit 2; done
-	for h in tsv model; do \
+	for h in $(FUZZ_TARGETS); do \
 	  build/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	    -close_fd_mask=2 -print_final_stats=1 \
 	    -artifact_prefix=build/fuzz/ build/fuzz/$$h tests/fuzz/corpus/$$h \

@@ -674,3 +674,19 @@ scored() {
 	[ "$(grep -c '	recall_k' <<<"$out")" -eq $n ]
 	[ "$(grep '^d17	recall_' <<<"$out")" = "d17	recall_k17	0" ]
 }
+
+@test "ifstat(1): the EXAMPLES that show output print just that" {
+	run "$IFTOOLS_ROOT/tests/check-examples" "$IFTOOLS_ROOT/man/ifstat.1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *": 7 example commands run, 0 stale" ]]
+}
+
+@test "--help gives defaults in brackets, as iftrain and ifscore do" {
+	run_split ifstat --help
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[[ "$out" != *"(default"* ]]
+	grep -q -- '--delimiter CHAR .*\[tab\]$' <<<"$out"
+	grep -q -- '--group-by COLUMN .*\[off\]$' <<<"$out"
+}

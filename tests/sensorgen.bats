@@ -400,3 +400,10 @@ EOF
 	[ -z "$err" ]
 	[ "$out" = "$(sensorgen -n 0 | sed -n '200001{p;q}')" ]
 }
+
+@test "sensorgen(1): the EXAMPLES that show output print just that" {
+	run "$IFTOOLS_ROOT/tests/check-examples" "$IFTOOLS_ROOT/man/sensorgen.1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *": 4 example commands run, 0 stale" ]]
+}

@@ -5,23 +5,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-void
-moments_add(struct moments *m, double x)
+/* Make 2^exp bound x too, rescaling what is known: by powers of two,
+ * exact unless the old figures become negligible. */
+static void
+moments_rescale(struct moments *m, double x)
 {
-	double delta;
 	int e;
 
 	(void)frexp(x, &e); /* |x| < 2^e */
-	if (m->n == 0)
+	if (e < 0)
+		e = 0;
+	if (m->n == 0) {
 		m->exp = e;
-	else if (e > m->exp) {
-		/* Rescale what is known: powers of two, exact unless the
-		 * old figures become negligible. */
+	} else if (e > m->exp) {
 		m->mean = ldexp(m->mean, m->exp - e);
 		m->m2 = ldexp(m->m2, 2 * (m->exp - e));
 		m->exp = e;
 	}
-	x = ldexp(x, -m->exp);
+	m->bound = ldexp(1, m->exp);
+	m->unscale = ldexp(1, -m->exp);
+}
+
+void
+moments_add(struct moments *m, double x)
+{
+	double delta;
+
+	if (!(fabs(x) < m->bound))
+		moments_rescale(m, x);
+	x *= m->unscale; /* exact: a power of two, the result normal */
 	delta = x - m->mean;
 	m->n++;
 	m->mean += delta / (double)m->n;

@@ -29,7 +29,8 @@
  * (values spread over most of its range) is infinite. */
 struct moments {
 	unsigned long long n;
-	int exp;                   /* every value seen is below 2^exp */
+	int exp;                   /* every value seen is below 2^exp, exp >= 0 */
+	double bound, unscale;     /* 2^exp (inf for 1024) and 2^-exp */
 	double mean, m2;           /* of the values times 2^-exp */
 };
 

@@ -14,9 +14,9 @@
  * the model was told are anomalies.  With a fixed threshold (contamination
  * auto, or -T) every row is drawn from: keeping the flagged rows out
  * would trim the tails of the normal rows from every sample, the forest
- * would tighten, flag more and trim more (measured in ifscore(1): from
- * 20% to 38% of normal rows flagged), and a stream that moves to a new
- * normal, flagged whole at first, would never be learnt.
+ * would tighten, flag more and trim more (ifscore(1): from 2.6% to 38%
+ * of normal rows flagged), and a stream that moves to a new normal,
+ * flagged whole at first, would never be learnt.
  *
  * Everything happens at fixed counts of scored rows, and each draw is
  * seeded from the model's seed and the row count, so the scores depend

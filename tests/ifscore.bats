@@ -839,10 +839,10 @@ EOF2
 	head -c 300 s.state >bad2.state
 	sed 's/^head .*/head 4096/' s.state >bad3.state
 	sed '12s/^[^ ]*/x/' s.state >bad4.state
-	grep -n '^forest$' s.state | cut -d: -f1 >forest.line
-	# The forest's first node, 15 lines after 'forest', on a feature
-	# the model does not have.
-	sed "$(( $(cat forest.line) + 15 ))s/.*/0 split 7 1 1 2 256/" s.state >bad5.state
+	# The forest's first node (the line after 'tree 0'), on a feature the
+	# model does not have.
+	node=$(( $(grep -n '^tree 0 ' s.state | cut -d: -f1) + 1 ))
+	sed "${node}s/^0 split [0-9]* /0 split 7 /" s.state >bad5.state
 	: >bad6.state
 	while IFS='|' read -r file message; do
 		run_split ifscore -m "$model" --adapt 512 --state "$file" <stream.tsv
@@ -854,7 +854,7 @@ bad1.state|bad1.state:1: not an ifscore state file (no 'ifstate 1' line)
 bad2.state|bad2.state:13: truncated state: expected a window row
 bad3.state|bad3.state:9: invalid head '4096'
 bad4.state|bad4.state:12: invalid score
-bad5.state|bad5.state:$(( $(cat forest.line) + 15 )): node 0: feature 7 out of range (0..2)
+bad5.state|bad5.state:$node: node 0: feature 7 out of range (0..2)
 bad6.state|bad6.state:1: truncated state: expected 'ifstate 1'
 EOF2
 }

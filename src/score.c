@@ -46,6 +46,22 @@ tree_depth(const struct tree *t, uint32_t id)
 	return 1 + (l > r ? l : r);
 }
 
+/* The deepest tree of the forest. */
+static unsigned
+forest_depth(const struct forest *f)
+{
+	unsigned depth = 0;
+	size_t t;
+
+	for (t = 0; t < f->ntree; t++) {
+		unsigned d = tree_depth(&f->tree[t], 0);
+
+		if (d > depth)
+			depth = d;
+	}
+	return depth;
+}
+
 /* How many of the m ascending values cut[] are below x: a binary search
  * whose steps are arithmetic, not branches. */
 static uint32_t
@@ -276,17 +292,11 @@ void
 forest_prepare(struct forest *f)
 {
 	struct flat *fl;
-	unsigned depth = 0;
+	unsigned depth = forest_depth(f);
 	size_t t, i, nleaf, stride;
 
 	flat_free(f->flat);
 	f->flat = NULL;
-	for (t = 0; t < f->ntree; t++) {
-		unsigned d = tree_depth(&f->tree[t], 0);
-
-		if (d > depth)
-			depth = d;
-	}
 	if (depth > FLAT_DEPTH_MAX || f->ntree == 0 || simd_is("general"))
 		return;
 	nleaf = (size_t)1 << depth;
@@ -369,17 +379,12 @@ void
 forest_prepare_replaceable(struct forest *f)
 {
 	struct flat *fl;
-	unsigned depth = 0, limit = forest_height_limit(f->sample_size);
+	unsigned depth = forest_depth(f);
+	unsigned limit = forest_height_limit(f->sample_size);
 	size_t t, nleaf;
 
 	flat_free(f->flat);
 	f->flat = NULL;
-	for (t = 0; t < f->ntree; t++) {
-		unsigned d = tree_depth(&f->tree[t], 0);
-
-		if (d > depth)
-			depth = d;
-	}
 	if (limit > depth)
 		depth = limit;
 	if (depth > FLAT_DEPTH_MAX || f->ntree == 0 || f->extension > 0 ||

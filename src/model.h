@@ -1,10 +1,10 @@
 /* model.h: the model file, a self-describing text format (iforest(5)).
  *
- *	iforest 1            (2 when a rule of version 2 is used)
+ *	iforest VERSION
  *	KEY VALUE            one line per parameter, each exactly once
  *	                     (features, trees, sample_size, c_psi,
  *	                     contamination, threshold, seed, rows, extension;
- *	                     version 2: penalize_range)
+ *	                     version 2: window, context, group, penalize_range)
  *	feature NAME         one line per feature, in order, after 'features'
  *	tree INDEX NODES     then NODES lines, one per node:
  *	  ID split FEATURE VALUE [LOW HIGH] LEFT RIGHT SIZE
@@ -21,9 +21,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "context.h"
 #include "forest.h"
 
 #define MODEL_MAGIC "iforest"
+/* The newest version this program reads and writes.  A model is written
+ * as the oldest version that holds it, so a model that uses nothing new
+ * reads as before everywhere. */
 #define MODEL_VERSION 2
 
 struct model {
@@ -33,6 +37,10 @@ struct model {
 	double contamination;   /* 0 means "auto" (threshold 0.5) */
 	uint64_t seed;
 	uint64_t rows;          /* rows trained on */
+	/* Version 2: context features (context.h).  The first nraw features
+	 * are input columns, the rest computed by the recipe. */
+	struct context_recipe context;
+	size_t nraw;
 };
 
 /* Load a model: 0, or -1 with "PATH:LINE: problem" in error (and nothing

@@ -185,11 +185,11 @@ assert_reprinted() {
 
 @test "loader: wrong magic" {
 	write_fixture | sed '1s/.*/iforest2 1/' >bad.if
-	assert_rejected bad.if "ifscore: bad.if:1: not an iftools model (expected 'iforest 2' on the first line)"
+	assert_rejected bad.if "ifscore: bad.if:1: not an iftools model (expected 'iforest VERSION' on the first line)"
 	write_fixture | sed '1s/.*/hello world/' >bad.if
-	assert_rejected bad.if "ifscore: bad.if:1: not an iftools model (expected 'iforest 2' on the first line)"
+	assert_rejected bad.if "ifscore: bad.if:1: not an iftools model (expected 'iforest VERSION' on the first line)"
 	write_fixture | sed '1s/.*/iforest/' >bad.if
-	assert_rejected bad.if "ifscore: bad.if:1: not an iftools model (expected 'iforest 2' on the first line)"
+	assert_rejected bad.if "ifscore: bad.if:1: not an iftools model (expected 'iforest VERSION' on the first line)"
 }
 
 @test "loader: a newer version, and version 0" {

@@ -76,10 +76,8 @@ static const char help_text[] =
     "  -h, --help                  print this help and exit\n"
     "  -V, --version               print the version and exit\n";
 
-enum {
-	OPT_SEED = 256, OPT_CONTEXT, OPT_MAX_GROUPS, OPT_PENALIZE_RANGE,
-	OPT_NO_PENALIZE_RANGE
-};
+enum { OPT_SEED = 256, OPT_CONTEXT, OPT_MAX_GROUPS, OPT_PENALIZE_RANGE,
+       OPT_NO_PENALIZE_RANGE };
 
 static void
 parse_options(struct options *o, int *argc, char ***argv)

@@ -130,9 +130,9 @@ model_write(const struct model *m, int fd, const char *name)
 	out_printf(&o, "\nseed %llu\nrows %llu\nextension %u\n",
 	           (unsigned long long)m->seed, (unsigned long long)m->rows,
 	           f->extension);
+	write_context(&o, m);
 	if (f->penalize_range)
 		out_str(&o, "penalize_range 1\n");
-	write_context(&o, m);
 	for (i = 0; i < f->ntree; i++)
 		write_tree(&o, &f->tree[i], i, f->penalize_range);
 	out_str(&o, "end\n");
@@ -413,10 +413,6 @@ read_key(struct loader *l, struct model *m, enum key k)
 		f->extension = (unsigned)parse_count(l, v, "extension",
 		                                     1 << 24);
 		break;
-	case KEY_PENALIZE_RANGE:
-		f->penalize_range = (int)parse_count(l, v, "penalize_range",
-		                                     1);
-		break;
 	case KEY_WINDOW:
 		m->context.window = (unsigned)parse_count(l, v, "window",
 		                                          CONTEXT_WINDOW_MAX);
@@ -430,6 +426,10 @@ read_key(struct loader *l, struct model *m, enum key k)
 			    (int)bad_len, bad_kind);
 		break;
 	case KEY_GROUP:
+	case KEY_PENALIZE_RANGE:
+		f->penalize_range = (int)parse_count(l, v, "penalize_range",
+		                                     1);
+		break;
 	case NKEY:
 		break;
 	}
@@ -749,12 +749,10 @@ model_parse(struct model *m, char *text, size_t len, const char *name,
 	l->error = error;
 	l->error_len = error_len;
 	ok = setjmp(l->fail) == 0;
-	if (ok) {
+	if (ok)
 		read_model(l, m);
-		forest_prepare(&m->forest);
-	} else {
+	else
 		model_free(m);
-	}
 	free(l->word);
 	free(l->scratch);
 	free(l->parents);

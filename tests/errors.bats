@@ -444,8 +444,9 @@ iftrain: trees: 100, sample size: 1, threshold: 1.000000 (contamination set)
 iftrain: Normal: 1, Anomalies: 0, Anomaly Ratio: 0.00%"
 	grep -q -x 'sample_size 1' one.if
 	grep -q -x 'c_psi 0' one.if
-	# 12 header lines, then 100 times 'tree I 1' and '0 leaf 1', then 'end'.
-	[ "$(wc -l <one.if)" -eq 213 ]
+	# 13 header lines (penalize_range, the default, is one), then 100
+	# times 'tree I 1' and '0 leaf 1', then 'end'.
+	[ "$(wc -l <one.if)" -eq 214 ]
 	[ "$(grep -c '^tree [0-9]* 1$' one.if)" -eq 100 ]
 	[ "$(grep -c '^0 leaf 1$' one.if)" -eq 100 ]
 }

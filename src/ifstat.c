@@ -394,15 +394,16 @@ hash_bytes(const char *p, size_t n)
 	return h;
 }
 
-/* The slot of the item that key() says hashes to h and match() accepts,
- * or the empty slot where it belongs. */
+/* The slot of the item of ctx that is key (by match), whose hash is h, or
+ * the empty slot where it belongs. */
 static size_t *
 slots_find(const struct slots *x, uint64_t h,
-           int (*match)(const void *ctx, size_t item), const void *ctx)
+           int (*match)(const void *ctx, size_t item, const void *key),
+           const void *ctx, const void *key)
 {
 	size_t s = (size_t)h & (x->nslot - 1);
 
-	while (x->slot[s] != 0 && !match(ctx, x->slot[s] - 1))
+	while (x->slot[s] != 0 && !match(ctx, x->slot[s] - 1, key))
 		s = (s + 1) & (x->nslot - 1);
 	return &x->slot[s];
 }
@@ -435,29 +436,26 @@ name_hash(const void *ctx, size_t i)
 	return hash_bytes(s->name[i], s->len[i]);
 }
 
-/* The name being looked up, for name_match. */
-static const char *wanted;
-static size_t wanted_len;
-
 static int
-name_match(const void *ctx, size_t i)
+name_match(const void *ctx, size_t i, const void *key)
 {
 	const struct names *s = ctx;
+	const struct tsv_field *name = key;
 
-	return s->len[i] == wanted_len &&
-	    memcmp(s->name[i], wanted, wanted_len) == 0;
+	return s->len[i] == name->n && memcmp(s->name[i], name->p, name->n) == 0;
 }
 
 /* The number of the name p[0..len), added when new (*added set). */
 static size_t
 names_intern(struct names *s, const char *p, size_t len, int *added)
 {
+	struct tsv_field key;
 	size_t *slot;
 
+	key.p = p;
+	key.n = len;
 	slots_reserve(&s->index, s->n, name_hash, s);
-	wanted = p;
-	wanted_len = len;
-	slot = slots_find(&s->index, hash_bytes(p, len), name_match, s);
+	slot = slots_find(&s->index, hash_bytes(p, len), name_match, s, &key);
 	*added = *slot == 0;
 	if (*slot != 0)
 		return *slot - 1;
@@ -541,14 +539,12 @@ tally_hash(const void *ctx, size_t i)
 	return kind_hash(s->kind[i].kind);
 }
 
-static size_t wanted_kind;
-
 static int
-tally_match(const void *ctx, size_t i)
+tally_match(const void *ctx, size_t i, const void *key)
 {
 	const struct summary *s = ctx;
 
-	return s->kind[i].kind == wanted_kind;
+	return s->kind[i].kind == *(const size_t *)key;
 }
 
 /* The summary's tally of kind, NULL when it has none and add is 0. */
@@ -560,8 +556,8 @@ kind_tally(struct summary *s, size_t kind, int add)
 	if (s->kind_index.nslot == 0 && !add)
 		return NULL;
 	slots_reserve(&s->kind_index, s->nkind, tally_hash, s);
-	wanted_kind = kind;
-	slot = slots_find(&s->kind_index, kind_hash(kind), tally_match, s);
+	slot = slots_find(&s->kind_index, kind_hash(kind), tally_match, s,
+	                  &kind);
 	if (*slot != 0)
 		return &s->kind[*slot - 1];
 	if (!add)

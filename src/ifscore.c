@@ -1,4 +1,5 @@
 /* ifscore: score a TSV stream line by line against an Isolation Forest. */
+#include "explain.h"
 #include "forest.h"
 #include "format.h"
 #include "model.h"
@@ -15,16 +16,20 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Which rows get a cause. */
+enum explain_rows { EXPLAIN_NONE, EXPLAIN_ANOMALIES, EXPLAIN_ALL };
+
 struct options {
 	const char *model;
 	double threshold;
 	int has_threshold, unbuffered, json, strict, print_model, jobs;
+	enum explain_rows explain;
 	char delim;
 };
 
 static const char usage_text[] =
     "usage: ifscore -m MODEL [-u] [-d CHAR] [-j N] [-T X] [--json] [--strict]\n"
-    "               [FILE ...]\n"
+    "               [--explain[=all]] [FILE ...]\n"
     "       ifscore -m MODEL --print-model\n";
 
 static const char help_text[] =
@@ -37,11 +42,25 @@ static const char help_text[] =
     "  -u, --unbuffered       flush after every line\n"
     "      --json             write JSON Lines instead of TSV\n"
     "      --strict           stop at the first bad row\n"
+    "      --explain[=WHICH]  add a column 'cause' (the feature behind the\n"
+    "                         score, NAME+ or NAME-) for WHICH rows:\n"
+    "                         anomalies (the default) or all\n"
     "      --print-model      check the model, write it out as read, exit\n"
     "  -h, --help             print this help and exit\n"
     "  -V, --version          print the version and exit\n";
 
-enum { OPT_JSON = 256, OPT_STRICT, OPT_PRINT_MODEL };
+enum { OPT_JSON = 256, OPT_STRICT, OPT_PRINT_MODEL, OPT_EXPLAIN };
+
+static enum explain_rows
+opt_explain(const char *arg)
+{
+	if (arg == NULL || strcmp(arg, "anomalies") == 0)
+		return EXPLAIN_ANOMALIES;
+	if (strcmp(arg, "all") == 0)
+		return EXPLAIN_ALL;
+	usage_error("invalid value '%s' for --explain: expected anomalies or "
+	            "all", arg);
+}
 
 static void
 parse_options(struct options *o, int *argc, char ***argv)
@@ -55,6 +74,7 @@ parse_options(struct options *o, int *argc, char ***argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "print-model", no_argument, NULL, OPT_PRINT_MODEL },
+		{ "explain", optional_argument, NULL, OPT_EXPLAIN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -92,6 +112,9 @@ parse_options(struct options *o, int *argc, char ***argv)
 			break;
 		case OPT_PRINT_MODEL:
 			o->print_model = 1;
+			break;
+		case OPT_EXPLAIN:
+			o->explain = opt_explain(optarg);
 			break;
 		case 'h':
 			help_exit(usage_text, help_text);
@@ -138,8 +161,9 @@ find_features(const struct model *m, const struct tsv *t)
 /* --- The steps of a row, wired ------------------------------------------
  *
  * A row's way through ifscore: the reader (tsv.c), parse (prepare), the
- * walk (score.c), format (format.c); the pipeline (pipeline.c) runs them
- * on the worker threads and writes the rows back in input order. */
+ * walk (score.c), explain (explain.c, with --explain), format (format.c);
+ * the pipeline (pipeline.c) runs them on the worker threads and writes the
+ * rows back in input order. */
 
 /* What every step reads; nothing in it changes while rows flow. */
 struct scoring {
@@ -148,6 +172,8 @@ struct scoring {
 	const size_t *cols;           /* the model's features' columns */
 	double threshold;
 	struct format format;
+	const struct explainer *explain; /* NULL without --explain */
+	enum explain_rows explain_rows;
 };
 
 /* A chunk's own memory. */
@@ -155,6 +181,8 @@ struct batch {
 	struct tsv_row row;           /* room to split a record */
 	double *x;                    /* CHUNK_ROWS rows of features */
 	double score[CHUNK_ROWS];
+	double *credit;               /* --explain: a row's credits */
+	struct out attribution;       /* --explain --json: their object */
 };
 
 static void *
@@ -165,6 +193,11 @@ batch_new(void *arg)
 
 	b->x = xreallocarray(NULL, CHUNK_ROWS,
 	                     s->m->forest.nfeature * sizeof *b->x);
+	if (s->explain != NULL) {
+		b->credit = xreallocarray(NULL, s->explain->ncause,
+		                          sizeof *b->credit);
+		out_init_memory(&b->attribution);
+	}
 	return b;
 }
 
@@ -175,6 +208,8 @@ batch_free(void *arg, void *work)
 
 	(void)arg;
 	free(b->x);
+	free(b->credit);
+	free(b->attribution.buf);
 	free(b->row.field);
 	free(b);
 }
@@ -208,6 +243,33 @@ parse_chunk(void *arg, struct chunk *c)
 	}
 }
 
+/* The cause of row i (and with JSON its credits), if it gets one; an
+ * empty cause (and a null attribution) otherwise. */
+static void
+explain(const struct scoring *s, struct batch *b, const struct chunk *c,
+        size_t i, int anomaly, struct format_values *v)
+{
+	const struct explainer *e = s->explain;
+	size_t cause;
+
+	v->cause = "";
+	if (s->format.kind == FORMAT_JSON) {
+		v->attribution = "null";
+		v->attribution_len = 4;
+	}
+	if (!c->ok[i] || (!anomaly && s->explain_rows != EXPLAIN_ALL))
+		return;
+	cause = explain_row(e, b->x + i * s->m->forest.nfeature, b->credit);
+	v->cause = e->cause[cause];
+	v->cause_len = strlen(v->cause);
+	if (s->format.kind == FORMAT_JSON) {
+		b->attribution.len = 0;
+		explain_json(e, b->credit, &b->attribution);
+		v->attribution = b->attribution.buf;
+		v->attribution_len = b->attribution.len;
+	}
+}
+
 /* Walk the chunk's rows and write them out. */
 static void
 finish_chunk(void *arg, struct chunk *c)
@@ -220,12 +282,15 @@ finish_chunk(void *arg, struct chunk *c)
 	for (i = 0; i < c->n; i++) {
 		char score[16];
 		struct format_values v = { score, 0, "error", NULL, 0, NULL, 0 };
+		int anomaly = 0;
 
 		if (c->ok[i]) {
 			v.score_len = num_format_score(score, b->score[i]);
-			v.status = forest_is_anomaly(b->score[i], s->threshold) ?
-			           "anomaly" : "normal";
+			anomaly = forest_is_anomaly(b->score[i], s->threshold);
+			v.status = anomaly ? "anomaly" : "normal";
 		}
+		if (s->explain != NULL)
+			explain(s, b, c, i, anomaly, &v);
 		row_of(&b->row, c, i);
 		format_row(&s->format, &c->result, &b->row, c->ok[i], &v);
 		if (i == c->first_bad)
@@ -233,26 +298,35 @@ finish_chunk(void *arg, struct chunk *c)
 	}
 }
 
-static const char *const added_columns[] = { "score", "status" };
+/* The columns ifscore adds; the last only with --explain. */
+static const char *const added_columns[] = { "score", "status", "cause" };
 
 /* Score every row; exit status 0, or 2 after a bad row or input. */
 static int
 score_stream(const struct options *opt, struct tsv *t, struct out *o,
              const struct model *m, const size_t *cols, double threshold)
 {
-	struct scoring s = { m, t, cols, threshold, { 0 } };
+	struct scoring s = { m, t, cols, threshold, { 0 }, NULL,
+	                     opt->explain };
+	struct explainer e;
 	struct pipeline_steps steps = {
 		&s, batch_new, batch_free, parse_chunk, NULL, finish_chunk
 	};
 	struct pipeline_options popt = { opt->jobs, opt->strict,
 	                                 opt->unbuffered };
 
+	if (opt->explain != EXPLAIN_NONE) {
+		explainer_init(&e, &m->forest, m->feature);
+		s.explain = &e;
+	}
 	format_init(&s.format, opt->json ? FORMAT_JSON : FORMAT_TSV, t, cols,
 	            m->forest.nfeature, added_columns,
-	            sizeof added_columns / sizeof *added_columns);
+	            opt->explain != EXPLAIN_NONE ? 3 : 2);
 	format_header(&s.format, o);
 	pipeline_run(t, o, &steps, &popt);
 	format_free(&s.format);
+	if (s.explain != NULL)
+		explainer_free(&e);
 	return t->failed ? EXIT_TROUBLE : 0;
 }
 

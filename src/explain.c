@@ -1,0 +1,221 @@
+/* explain.c: the credit of each feature for a row's score (explain.h).
+ * The walk is the general one over struct tree, on its own, so the cause
+ * does not depend on which walk computed the score. */
+#include "explain.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The cause a feature's high or low credit goes to (explain.h). */
+static char *
+cause_name(const char *feature, int high)
+{
+	const char *at = strchr(feature, '@');
+	size_t len = at ? (size_t)(at - feature) : strlen(feature);
+	char mark = high ? '+' : '-', *name;
+
+	if (at != NULL && strcmp(at + 1, "run") == 0)
+		mark = '=';
+	else if (at != NULL && strncmp(at + 1, "std", 3) == 0)
+		mark = high ? '~' : '=';
+	name = xmalloc(len + 2);
+	memcpy(name, feature, len);
+	name[len] = mark;
+	name[len + 1] = '\0';
+	return name;
+}
+
+static size_t
+cause_index(struct explainer *e, char *name)
+{
+	size_t i;
+
+	for (i = 0; i < e->ncause; i++)
+		if (strcmp(e->cause[i], name) == 0) {
+			free(name);
+			return i;
+		}
+	e->cause[e->ncause] = name;
+	return e->ncause++;
+}
+
+/* Every node's gain, so a walk only adds (explain.h).  The root's
+ * promise is c(psi), the score's own yardstick, so the gains of a path
+ * sum exactly to c(psi) - path. */
+static double *
+tree_gains(const struct tree *t, double c_psi, double scale)
+{
+	double *gain = xcalloc(t->nnode ? t->nnode : 1, sizeof *gain);
+	uint32_t i;
+
+	for (i = 0; i < t->nnode; i++) {
+		const struct node *n = &t->node[i];
+		double promise = i == 0 ? c_psi : forest_c(n->size);
+
+		if (n->feature == NODE_LEAF)
+			continue;
+		gain[n->left] = (promise - 1 -
+		                 forest_c(t->node[n->left].size)) * scale;
+		gain[n->right] = (promise - 1 -
+		                  forest_c(t->node[n->right].size)) * scale;
+	}
+	return gain;
+}
+
+void
+explainer_init(struct explainer *e, const struct forest *f,
+               char *const *name)
+{
+	size_t k, t, nf = f->nfeature;
+	double scale = 0;
+
+	memset(e, 0, sizeof *e);
+	e->f = f;
+	e->cause = xreallocarray(NULL, 2 * nf, sizeof *e->cause);
+	e->cause_of = xreallocarray(NULL, 2 * nf, sizeof *e->cause_of);
+	for (k = 0; k < nf; k++) {
+		e->cause_of[2 * k + 1] = cause_index(e, cause_name(name[k], 1));
+		e->cause_of[2 * k] = cause_index(e, cause_name(name[k], 0));
+	}
+	if (f->c_psi > 0 && f->ntree > 0)
+		scale = 1 / ((double)f->ntree * f->c_psi);
+	e->gain = xreallocarray(NULL, f->ntree ? f->ntree : 1,
+	                        sizeof *e->gain);
+	for (t = 0; t < f->ntree; t++)
+		e->gain[t] = tree_gains(&f->tree[t], f->c_psi, scale);
+}
+
+void
+explainer_free(struct explainer *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->ncause; i++)
+		free(e->cause[i]);
+	for (i = 0; i < e->f->ntree; i++)
+		free(e->gain[i]);
+	free(e->cause);
+	free(e->cause_of);
+	free(e->gain);
+	memset(e, 0, sizeof *e);
+}
+
+/* A hyperplane's gain, shared by its features (explain.h); side is the
+ * branch taken, for a row with none of them (which took both). */
+static void
+credit_plane(const struct explainer *e, const struct term *term,
+             uint32_t nterm, const double *x, double gain, int side,
+             double *credit)
+{
+	double total = 0;
+	uint32_t k, known = 0;
+
+	for (k = 0; k < nterm; k++) {
+		double xk = x[term[k].feature];
+
+		if (xk == xk) {
+			total += fabs((xk - term[k].point) * term[k].normal);
+			known++;
+		}
+	}
+	for (k = 0; k < nterm; k++) {
+		double xk = x[term[k].feature], share;
+		int high;
+
+		if (known == 0) {
+			share = 1.0 / nterm;
+			high = side > 0;
+		} else if (xk == xk) {
+			share = total > 0 ? fabs((xk - term[k].point) *
+			                         term[k].normal) / total :
+			                    1.0 / known;
+			high = xk > term[k].point;
+		} else {
+			continue;
+		}
+		credit[e->cause_of[2 * term[k].feature + high]] += gain * share;
+	}
+}
+
+/* Credit the split at n for the row's step to child, with weight w. */
+static void
+credit_step(const struct explainer *e, const struct tree *t,
+            const struct node *n, uint32_t child, int side,
+            const double *x, double w, const double *gain, double *credit)
+{
+	double g = w * gain[child];
+
+	if (n->feature >= 0)
+		credit[e->cause_of[2 * (size_t)n->feature + (side > 0)]] += g;
+	else
+		credit_plane(e, t->term + n->term, n->nterm, x, g, side,
+		             credit);
+}
+
+/* The row's path from node id, with weight w: a missing value follows
+ * both branches, weighted as the score weighs them. */
+static void
+walk(const struct explainer *e, const struct tree *t, const double *gain,
+     uint32_t id, const double *x, double w, double *credit)
+{
+	for (;;) {
+		const struct node *n = &t->node[id];
+		uint32_t child;
+		int side;
+
+		if (n->feature == NODE_LEAF)
+			return;
+		side = node_side(t, n, x);
+		if (side == 0) {
+			double wl = t->node[n->left].size;
+			double wr = t->node[n->right].size;
+			double left = w * wl / (wl + wr);
+			double right = w * wr / (wl + wr);
+
+			credit_step(e, t, n, n->left, -1, x, left, gain, credit);
+			walk(e, t, gain, n->left, x, left, credit);
+			credit_step(e, t, n, n->right, 1, x, right, gain,
+			            credit);
+			walk(e, t, gain, n->right, x, right, credit);
+			return;
+		}
+		child = side < 0 ? n->left : n->right;
+		credit_step(e, t, n, child, side, x, w, gain, credit);
+		id = child;
+	}
+}
+
+size_t
+explain_row(const struct explainer *e, const double *x, double *credit)
+{
+	size_t t, i, best = 0;
+
+	for (i = 0; i < e->ncause; i++)
+		credit[i] = 0;
+	for (t = 0; t < e->f->ntree; t++)
+		walk(e, &e->f->tree[t], e->gain[t], 0, x, 1, credit);
+	for (i = 1; i < e->ncause; i++)
+		if (credit[i] > credit[best])
+			best = i;
+	return best;
+}
+
+void
+explain_json(const struct explainer *e, const double *credit, struct out *o)
+{
+	size_t i;
+
+	out_char(o, '{');
+	for (i = 0; i < e->ncause; i++) {
+		/* No "-0.000000": a credit that rounds to 0 prints as 0. */
+		double c = fabs(credit[i]) < 5e-7 ? 0 : credit[i];
+
+		if (i > 0)
+			out_char(o, ',');
+		out_json_string(o, e->cause[i], strlen(e->cause[i]));
+		out_printf(o, ":%.6f", c);
+	}
+	out_char(o, '}');
+}

@@ -1,0 +1,63 @@
+/* explain.h: why a row scores as it does: the part each feature, above or
+ * below normal, has in the row's score (ifscore --explain).
+ *
+ * The path of a row through a tree is a chain of splits.  A node of n
+ * training rows promises a row reaching it c(n) more steps (forest.h);
+ * a split that sends the row to a child of m rows takes one step and
+ * leaves c(m), so it shortens the path by
+ *
+ *	gain = c(n) - 1 - c(m)
+ *
+ * (negative when the row goes where most rows go).  Summed over the path
+ * these telescope to c(psi) - path, the tree's own shortfall; each gain
+ * is credited to the split's feature, as 'high' when the row went right
+ * (above the split) and 'low' when it went left.  Divided by
+ * trees * c(psi), the credits of all features sum to
+ *
+ *	1 - mean path / c(psi) = 1 + log2(score)
+ *
+ * which is 0 at score 0.5 and positive for an anomaly.  A row without a
+ * feature's value follows both branches, and each branch's gains count
+ * with the branch's share of the training rows, as in the score.  A
+ * hyperplane's gain is shared among its features in proportion to
+ * |(x - point) * normal|, each high or low as x is above or below the
+ * plane's point.
+ *
+ * Credits are gathered per cause: "NAME+" (high) and "NAME-" (low) for a
+ * plain feature; a context feature SENSOR@KIND counts as its sensor:
+ * SENSOR@run (a run of repeated values) as "SENSOR=" (stuck), SENSOR@stdN
+ * as "SENSOR~" when the spread is above normal (erratic) and "SENSOR="
+ * when below (flat), any other kind as "SENSOR+" or "SENSOR-". */
+#ifndef IFTOOLS_EXPLAIN_H
+#define IFTOOLS_EXPLAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "forest.h"
+#include "out.h"
+
+struct explainer {
+	const struct forest *f;
+	size_t ncause;
+	char **cause;        /* the causes' names, in the model's order */
+	size_t *cause_of;    /* per feature: [2k] low, [2k+1] high */
+	double **gain;       /* per tree, per node: reaching it from its
+	                        parent, over trees * c(psi); 0 at the root */
+};
+
+/* name[0..f->nfeature): the model's feature names. */
+void explainer_init(struct explainer *e, const struct forest *f,
+                    char *const *name);
+void explainer_free(struct explainer *e);
+
+/* The credit of each cause for row x into credit[0..e->ncause); returns
+ * the cause with the most (the first of equals). */
+size_t explain_row(const struct explainer *e, const double *x,
+                   double *credit);
+
+/* The credits as a JSON object, "cause": credit, six decimals. */
+void explain_json(const struct explainer *e, const double *credit,
+                  struct out *o);
+
+#endif

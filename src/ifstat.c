@@ -1,6 +1,7 @@
 /* ifstat: summarise scored TSV (what ifscore writes) for people, dashboards
  * and cron jobs.  Reading, tallying and report assembly live here; the
  * figures themselves come from metrics.c. */
+#include "causes.h"
 #include "metrics.h"
 #include "num.h"
 #include "out.h"
@@ -58,6 +59,7 @@ struct summary {
 	struct kind_tally *kind;      /* indexed like the run's kind names */
 	size_t nkind;
 	unsigned long long *hist;     /* [4][HIST_FINE]: (status, label) */
+	struct cause_counts causes;   /* anomalies per cause */
 };
 
 struct group {
@@ -83,13 +85,15 @@ struct row {
 	size_t kind_len;
 	const char *group;
 	size_t group_len;
+	size_t cause;                 /* an anomaly's cause + 1, or 0 */
 };
 
 struct run {
 	struct options opt;
 	struct tsv in;
 	struct out out;
-	long score_col, status_col, label_col, kind_col, group_col;
+	long score_col, status_col, label_col, kind_col, group_col, cause_col;
+	struct cause_names causes;
 	unsigned char *numeric;       /* per column: summarised as a number */
 	double *value;                /* per column: this row's number, or NaN */
 
@@ -225,6 +229,7 @@ find_columns(struct run *r)
 	r->status_col = required_column(r, "status", "");
 	r->label_col = tsv_column(&r->in, "label");
 	r->kind_col = tsv_column(&r->in, "kind");
+	r->cause_col = tsv_column(&r->in, "cause");
 	r->group_col = r->opt.group_by ?
 	    required_column(r, r->opt.group_by, " (for --group-by)") : -1;
 	r->numeric = xcalloc(r->in.ncolumn, 1);
@@ -232,7 +237,8 @@ find_columns(struct run *r)
 	for (i = 0; i < r->in.ncolumn; i++)
 		r->numeric[i] = (long)i != r->score_col &&
 		    (long)i != r->status_col && (long)i != r->label_col &&
-		    (long)i != r->kind_col && (long)i != r->group_col;
+		    (long)i != r->kind_col && (long)i != r->group_col &&
+		    (long)i != r->cause_col;
 }
 
 static int
@@ -286,6 +292,10 @@ parse_row(struct run *r, struct row *row)
 		row->group = t->field[r->group_col].p;
 		row->group_len = t->field[r->group_col].n;
 	}
+	row->cause = 0;
+	f = r->cause_col >= 0 ? &t->field[r->cause_col] : NULL;
+	if (f != NULL && f->n > 0 && row->status == ST_ANOMALY)
+		row->cause = cause_index(&r->causes, f->p, f->n) + 1;
 	return 1;
 }
 
@@ -465,6 +475,8 @@ summary_add(struct run *r, struct summary *s, const struct row *row,
 		s->kind[kind].positives++;
 		s->kind[kind].caught += anomaly;
 	}
+	if (row->cause)
+		cause_counts_add(&s->causes, row->cause - 1);
 	if (r->opt.histogram) {
 		if (s->hist == NULL)
 			s->hist = xcalloc(4 * HIST_FINE, sizeof *s->hist);
@@ -492,6 +504,8 @@ summary_clear(struct summary *s, size_t ncolumn)
 	s->hist = keep.hist;
 	if (s->hist)
 		memset(s->hist, 0, 4 * HIST_FINE * sizeof *s->hist);
+	s->causes = keep.causes;
+	cause_counts_clear(&s->causes);
 }
 
 static void
@@ -501,6 +515,7 @@ summary_free(struct summary *s)
 	free(s->feature);
 	free(s->kind);
 	free(s->hist);
+	cause_counts_free(&s->causes);
 }
 
 static void
@@ -518,6 +533,7 @@ run_free(struct run *r)
 	for (i = 0; i < r->nkinds; i++)
 		free(r->kinds[i]);
 	free(r->kinds);
+	cause_names_free(&r->causes);
 	for (i = 0; i < r->nwide; i++)
 		free(r->wide[i]);
 	free(r->wide);
@@ -631,6 +647,12 @@ assemble(struct run *r, struct summary *s)
 	}
 	if (r->label_col >= 0)
 		assemble_labels(r, s);
+	for (i = 0; i < r->causes.n; i++) {
+		size_t c = r->causes.order[i];
+
+		put(r, "cause_", r->causes.name[c], 1,
+		    cause_count(&s->causes, c), 0);
+	}
 }
 
 /* Output */

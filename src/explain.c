@@ -64,6 +64,82 @@ tree_gains(const struct tree *t, double c_psi, double scale)
 	return gain;
 }
 
+/* Tree t into e->node from base, breadth first: a node's children side
+ * by side, each with the gain and cause of reaching it, and every leaf
+ * stepping on to a sink that adds nothing.  Returns the nodes laid out. */
+static size_t
+lay_out_tree(struct explainer *e, const struct tree *t, const double *gain,
+             size_t base)
+{
+	uint32_t *old = xreallocarray(NULL, t->nnode, sizeof *old);
+	size_t head, fill = 1, depth_end = 1;
+	uint32_t sink;
+	unsigned depth = 0;
+
+	old[0] = 0;
+	e->node[base] = (struct explain_node){ 0, 0, 0, 0, 0 };
+	for (head = 0; head < fill; head++) {
+		const struct node *n = &t->node[old[head]];
+		struct explain_node *x = &e->node[base + head];
+		size_t k;
+
+		if (head == depth_end) {
+			depth++;
+			depth_end = fill;
+		}
+		if (n->feature == NODE_LEAF) {
+			x->split = INFINITY;
+			x->feature = 0;
+			x->left = UINT32_MAX; /* the sink, once it is placed */
+			continue;
+		}
+		x->split = n->split;
+		x->feature = (uint32_t)n->feature;
+		x->left = (uint32_t)(base + fill);
+		old[fill] = n->left;
+		old[fill + 1] = n->right;
+		for (k = 0; k < 2; k++) {
+			struct explain_node *child = &e->node[base + fill + k];
+
+			child->gain = gain[old[fill + k]];
+			child->cause = (uint32_t)e->cause_of[2 * x->feature + k];
+		}
+		fill += 2;
+	}
+	if (depth > e->depth)
+		e->depth = depth;
+	sink = (uint32_t)(base + fill);
+	e->node[sink] = (struct explain_node){ INFINITY, 0, 0, 0, sink };
+	for (head = 0; head < fill; head++)
+		if (e->node[base + head].left == UINT32_MAX)
+			e->node[base + head].left = sink;
+	free(old);
+	return fill + 1;
+}
+
+/* The layout of every tree, for forests of feature splits alone. */
+static void
+lay_out(struct explainer *e)
+{
+	const struct forest *f = e->f;
+	size_t t, total = 0;
+
+	for (t = 0; t < f->ntree; t++) {
+		if (f->tree[t].nterm > 0)
+			return;
+		total += f->tree[t].nnode + 1;
+	}
+	if (total >= UINT32_MAX)
+		return;
+	e->node = xreallocarray(NULL, total, sizeof *e->node);
+	e->root = xreallocarray(NULL, f->ntree, sizeof *e->root);
+	total = 0;
+	for (t = 0; t < f->ntree; t++) {
+		e->root[t] = (uint32_t)total;
+		total += lay_out_tree(e, &f->tree[t], e->gain[t], total);
+	}
+}
+
 void
 explainer_init(struct explainer *e, const struct forest *f,
                char *const *name)
@@ -85,6 +161,7 @@ explainer_init(struct explainer *e, const struct forest *f,
 	                        sizeof *e->gain);
 	for (t = 0; t < f->ntree; t++)
 		e->gain[t] = tree_gains(&f->tree[t], f->c_psi, scale);
+	lay_out(e);
 }
 
 void
@@ -99,6 +176,8 @@ explainer_free(struct explainer *e)
 	free(e->cause);
 	free(e->cause_of);
 	free(e->gain);
+	free(e->node);
+	free(e->root);
 	memset(e, 0, sizeof *e);
 }
 
@@ -187,6 +266,45 @@ walk(const struct explainer *e, const struct tree *t, const double *gain,
 	}
 }
 
+enum { LANES = 8 };
+
+/* A complete row through the layout: LANES trees at a time, a fixed
+ * number of steps each, the side taken by arithmetic; independent walks
+ * and no branch to mispredict make it several times faster than walk(). */
+static void
+walk_laid_out(const struct explainer *e, const double *x, double *credit)
+{
+	const struct explain_node *node = e->node;
+	size_t t, k, ntree = e->f->ntree;
+	unsigned level;
+
+	for (t = 0; t < ntree; t += LANES) {
+		uint32_t at[LANES];
+		size_t m = ntree - t < LANES ? ntree - t : LANES;
+
+		for (k = 0; k < m; k++)
+			at[k] = e->root[t + k];
+		for (level = 0; level < e->depth; level++)
+			for (k = 0; k < m; k++) {
+				const struct explain_node *n = &node[at[k]];
+
+				at[k] = n->left + (x[n->feature] > n->split);
+				credit[node[at[k]].cause] += node[at[k]].gain;
+			}
+	}
+}
+
+static int
+complete(const double *x, size_t d)
+{
+	size_t i;
+
+	for (i = 0; i < d; i++)
+		if (x[i] != x[i])
+			return 0;
+	return 1;
+}
+
 size_t
 explain_row(const struct explainer *e, const double *x, double *credit)
 {
@@ -194,8 +312,11 @@ explain_row(const struct explainer *e, const double *x, double *credit)
 
 	for (i = 0; i < e->ncause; i++)
 		credit[i] = 0;
-	for (t = 0; t < e->f->ntree; t++)
-		walk(e, &e->f->tree[t], e->gain[t], 0, x, 1, credit);
+	if (e->node != NULL && complete(x, e->f->nfeature))
+		walk_laid_out(e, x, credit);
+	else
+		for (t = 0; t < e->f->ntree; t++)
+			walk(e, &e->f->tree[t], e->gain[t], 0, x, 1, credit);
 	for (i = 1; i < e->ncause; i++)
 		if (credit[i] > credit[best])
 			best = i;

@@ -37,6 +37,16 @@
 #include "forest.h"
 #include "out.h"
 
+/* A node of the explainer's own layout of a forest of feature splits:
+ * what reaching it adds, and which way a row leaves it. */
+struct explain_node {
+	double split;        /* a leaf: +inf, to its tree's sink */
+	double gain;         /* reaching it, over trees * c(psi) */
+	uint32_t cause;      /* the cause credited with gain */
+	uint32_t feature;
+	uint32_t left;       /* the right child is left + 1 */
+};
+
 struct explainer {
 	const struct forest *f;
 	size_t ncause;
@@ -44,6 +54,9 @@ struct explainer {
 	size_t *cause_of;    /* per feature: [2k] low, [2k+1] high */
 	double **gain;       /* per tree, per node: reaching it from its
 	                        parent, over trees * c(psi); 0 at the root */
+	struct explain_node *node; /* every tree, or NULL with hyperplanes */
+	uint32_t *root;      /* per tree: its root in node */
+	unsigned depth;      /* the deepest leaf's depth */
 };
 
 /* name[0..f->nfeature): the model's feature names. */

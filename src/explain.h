@@ -56,7 +56,7 @@ struct explainer {
 	                        parent, over trees * c(psi); 0 at the root */
 	struct explain_node *node; /* every tree, or NULL with hyperplanes */
 	uint32_t *root;      /* per tree: its root in node */
-	unsigned depth;      /* the deepest leaf's depth */
+	unsigned *depth;     /* per tree: its deepest leaf's depth */
 };
 
 /* name[0..f->nfeature): the model's feature names. */
@@ -64,10 +64,15 @@ void explainer_init(struct explainer *e, const struct forest *f,
                     char *const *name);
 void explainer_free(struct explainer *e);
 
-/* The credit of each cause for row x into credit[0..e->ncause); returns
- * the cause with the most (the first of equals). */
-size_t explain_row(const struct explainer *e, const double *x,
-                   double *credit);
+enum { EXPLAIN_BLOCK = 256 };
+
+/* Explain n <= EXPLAIN_BLOCK rows, rows + which[i] * nfeature: the credit
+ * of each cause into credit[i * e->ncause ...], and into cause[i] the one
+ * with the most (the first of equals).  A row's results do not depend on
+ * the rows explained with it. */
+void explain_rows(const struct explainer *e, const double *rows,
+                  const size_t *which, size_t n, double *credit,
+                  size_t *cause);
 
 /* The credits as a JSON object, "cause": credit, six decimals. */
 void explain_json(const struct explainer *e, const double *credit,

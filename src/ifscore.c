@@ -181,9 +181,15 @@ struct batch {
 	struct tsv_row row;           /* room to split a record */
 	double *x;                    /* CHUNK_ROWS rows of features */
 	double score[CHUNK_ROWS];
-	double *credit;               /* --explain: a row's credits */
-	struct out attribution;       /* --explain --json: their object */
+	/* --explain, for a window of EXPLAIN_BLOCK rows: */
+	size_t slot[EXPLAIN_BLOCK];   /* a row's place below, or NO_CAUSE */
+	size_t which[EXPLAIN_BLOCK];  /* the rows explained */
+	size_t cause[EXPLAIN_BLOCK];  /* and their causes, */
+	double *credit;               /* credits (EXPLAIN_BLOCK * ncause) */
+	struct out attribution;       /* and with --json a row's object */
 };
+
+#define NO_CAUSE SIZE_MAX
 
 static void *
 batch_new(void *arg)
@@ -194,7 +200,8 @@ batch_new(void *arg)
 	b->x = xreallocarray(NULL, CHUNK_ROWS,
 	                     s->m->forest.nfeature * sizeof *b->x);
 	if (s->explain != NULL) {
-		b->credit = xreallocarray(NULL, s->explain->ncause,
+		b->credit = xreallocarray(NULL, EXPLAIN_BLOCK,
+		                          s->explain->ncause *
 		                          sizeof *b->credit);
 		out_init_memory(&b->attribution);
 	}
@@ -243,58 +250,84 @@ parse_chunk(void *arg, struct chunk *c)
 	}
 }
 
-/* The cause of row i (and with JSON its credits), if it gets one; an
- * empty cause (and a null attribution) otherwise. */
+/* Explain the rows [start, end) of the chunk that get a cause. */
 static void
-explain(const struct scoring *s, struct batch *b, const struct chunk *c,
-        size_t i, int anomaly, struct format_values *v)
+explain_window(const struct scoring *s, struct batch *b,
+               const struct chunk *c, size_t start, size_t end)
+{
+	size_t i, n = 0;
+
+	for (i = start; i < end; i++) {
+		b->slot[i - start] = NO_CAUSE;
+		if (c->ok[i] && (s->explain_rows == EXPLAIN_ALL ||
+		    forest_is_anomaly(b->score[i], s->threshold))) {
+			b->slot[i - start] = n;
+			b->which[n++] = i;
+		}
+	}
+	explain_rows(s->explain, b->x, b->which, n, b->credit, b->cause);
+}
+
+/* The cause of the row in the window's place slot, and with JSON its
+ * credits; an empty cause (and a null attribution) for NO_CAUSE. */
+static void
+explained(const struct scoring *s, struct batch *b, size_t slot,
+          struct format_values *v)
 {
 	const struct explainer *e = s->explain;
-	size_t cause;
+	int json = s->format.kind == FORMAT_JSON;
 
 	v->cause = "";
-	if (s->format.kind == FORMAT_JSON) {
-		v->attribution = "null";
-		v->attribution_len = 4;
-	}
-	if (!c->ok[i] || (!anomaly && s->explain_rows != EXPLAIN_ALL))
+	v->attribution = json ? "null" : NULL;
+	v->attribution_len = json ? 4 : 0;
+	if (slot == NO_CAUSE)
 		return;
-	cause = explain_row(e, b->x + i * s->m->forest.nfeature, b->credit);
-	v->cause = e->cause[cause];
+	v->cause = e->cause[b->cause[slot]];
 	v->cause_len = strlen(v->cause);
-	if (s->format.kind == FORMAT_JSON) {
+	if (json) {
 		b->attribution.len = 0;
-		explain_json(e, b->credit, &b->attribution);
+		explain_json(e, b->credit + slot * e->ncause, &b->attribution);
 		v->attribution = b->attribution.buf;
 		v->attribution_len = b->attribution.len;
 	}
 }
 
-/* Walk the chunk's rows and write them out. */
+static void
+write_row(const struct scoring *s, struct batch *b, struct chunk *c,
+          size_t i, size_t start)
+{
+	char score[16];
+	struct format_values v = { score, 0, "error", NULL, 0, NULL, 0 };
+
+	if (c->ok[i]) {
+		v.score_len = num_format_score(score, b->score[i]);
+		v.status = forest_is_anomaly(b->score[i], s->threshold) ?
+		           "anomaly" : "normal";
+	}
+	if (s->explain != NULL)
+		explained(s, b, b->slot[i - start], &v);
+	row_of(&b->row, c, i);
+	format_row(&s->format, &c->result, &b->row, c->ok[i], &v);
+	if (i == c->first_bad)
+		c->cut = c->result.len;
+}
+
+/* Walk the chunk's rows, explain them, and write them out; a window of
+ * rows at a time is explained, its credits kept until it is written. */
 static void
 finish_chunk(void *arg, struct chunk *c)
 {
 	const struct scoring *s = arg;
 	struct batch *b = c->work;
-	size_t i;
+	size_t start, end, i;
 
 	forest_score_block(&s->m->forest, b->x, c->n, b->score);
-	for (i = 0; i < c->n; i++) {
-		char score[16];
-		struct format_values v = { score, 0, "error", NULL, 0, NULL, 0 };
-		int anomaly = 0;
-
-		if (c->ok[i]) {
-			v.score_len = num_format_score(score, b->score[i]);
-			anomaly = forest_is_anomaly(b->score[i], s->threshold);
-			v.status = anomaly ? "anomaly" : "normal";
-		}
+	for (start = 0; start < c->n; start = end) {
+		end = c->n - start < EXPLAIN_BLOCK ? c->n : start + EXPLAIN_BLOCK;
 		if (s->explain != NULL)
-			explain(s, b, c, i, anomaly, &v);
-		row_of(&b->row, c, i);
-		format_row(&s->format, &c->result, &b->row, c->ok[i], &v);
-		if (i == c->first_bad)
-			c->cut = c->result.len;
+			explain_window(s, b, c, start, end);
+		for (i = start; i < end; i++)
+			write_row(s, b, c, i, start);
 	}
 }
 

@@ -64,56 +64,100 @@ tree_gains(const struct tree *t, double c_psi, double scale)
 	return gain;
 }
 
-/* Tree t into e->node from base, breadth first: a node's children side
- * by side, each with the gain and cause of reaching it, and every leaf
- * stepping on to a sink that adds nothing.  Returns the nodes laid out. */
+/* A path's credits, one per cause, as the path grows by a step. */
+struct path_credits {
+	struct explain_credit *credit;
+	size_t n, cap;
+};
+
+/* Append to pc the credits of the path at `from` plus one step. */
+static size_t
+path_step(struct path_credits *pc, size_t from, size_t n, uint32_t cause,
+          double gain)
+{
+	size_t start = pc->n, i;
+
+	if (pc->cap - pc->n < n + 1) {
+		pc->cap = 2 * (pc->n + n + 1);
+		pc->credit = xreallocarray(pc->credit, pc->cap,
+		                           sizeof *pc->credit);
+	}
+	memmove(pc->credit + start, pc->credit + from, n * sizeof *pc->credit);
+	pc->n += n;
+	for (i = start; i < pc->n; i++)
+		if (pc->credit[i].cause == cause) {
+			pc->credit[i].credit += gain;
+			return n;
+		}
+	pc->credit[pc->n].cause = cause;
+	pc->credit[pc->n++].credit = gain;
+	return n + 1;
+}
+
+static void
+append_credits(struct path_credits *pc, const struct explain_credit *c,
+               size_t n)
+{
+	if (pc->cap - pc->n < n) {
+		pc->cap = 2 * (pc->n + n);
+		pc->credit = xreallocarray(pc->credit, pc->cap,
+		                           sizeof *pc->credit);
+	}
+	memcpy(pc->credit + pc->n, c, n * sizeof *c);
+	pc->n += n;
+}
+
+/* Tree t into e->node from base, breadth first, a node's children side
+ * by side; a leaf leads to itself, and its path's credits go to
+ * e->credit.  Returns the nodes laid out. */
 static size_t
 lay_out_tree(struct explainer *e, const struct tree *t, const double *gain,
-             size_t base, unsigned *tree_depth)
+             size_t base, unsigned *tree_depth, struct path_credits *leaf)
 {
 	uint32_t *old = xreallocarray(NULL, t->nnode, sizeof *old);
-	size_t head, fill = 1, depth_end = 1;
-	uint32_t sink;
+	size_t *first = xreallocarray(NULL, t->nnode, sizeof *first);
+	size_t *count = xreallocarray(NULL, t->nnode, sizeof *count);
+	struct path_credits pc = { NULL, 0, 0 };
+	size_t head, fill = 1, depth_end = 1, k;
 	unsigned depth = 0;
 
 	old[0] = 0;
-	e->node[base] = (struct explain_node){ 0, 0, 0, 0, 0 };
+	first[0] = count[0] = 0;
 	for (head = 0; head < fill; head++) {
 		const struct node *n = &t->node[old[head]];
 		struct explain_node *x = &e->node[base + head];
-		size_t k;
 
 		if (head == depth_end) {
 			depth++;
 			depth_end = fill;
 		}
+		e->leaf_credit[base + head] = (uint32_t)leaf->n;
 		if (n->feature == NODE_LEAF) {
-			x->split = INFINITY;
-			x->feature = 0;
-			x->left = UINT32_MAX; /* the sink, once it is placed */
+			*x = (struct explain_node){ INFINITY, 0,
+			                            (uint32_t)(base + head) };
+			append_credits(leaf, pc.credit + first[head],
+			               count[head]);
 			continue;
 		}
-		x->split = n->split;
-		x->feature = (uint32_t)n->feature;
-		x->left = (uint32_t)(base + fill);
+		*x = (struct explain_node){ n->split, (uint32_t)n->feature,
+		                            (uint32_t)(base + fill) };
 		old[fill] = n->left;
 		old[fill + 1] = n->right;
 		for (k = 0; k < 2; k++) {
-			struct explain_node *child = &e->node[base + fill + k];
-
-			child->gain = gain[old[fill + k]];
-			child->cause = (uint32_t)e->cause_of[2 * x->feature + k];
+			first[fill + k] = pc.n;
+			count[fill + k] = path_step(&pc, first[head],
+			    count[head],
+			    (uint32_t)e->cause_of[2 * (size_t)n->feature + k],
+			    gain[old[fill + k]]);
 		}
 		fill += 2;
 	}
 	*tree_depth = depth;
-	sink = (uint32_t)(base + fill);
-	e->node[sink] = (struct explain_node){ INFINITY, 0, 0, 0, sink };
-	for (head = 0; head < fill; head++)
-		if (e->node[base + head].left == UINT32_MAX)
-			e->node[base + head].left = sink;
+	free(pc.credit);
+	free(count);
+	free(first);
 	free(old);
-	return fill + 1;
+	return fill;
 }
 
 /* The layout of every tree, for forests of feature splits alone. */
@@ -121,24 +165,31 @@ static void
 lay_out(struct explainer *e)
 {
 	const struct forest *f = e->f;
+	struct path_credits leaf = { NULL, 0, 0 };
 	size_t t, total = 0;
 
 	for (t = 0; t < f->ntree; t++) {
 		if (f->tree[t].nterm > 0)
 			return;
-		total += f->tree[t].nnode + 1;
+		total += f->tree[t].nnode;
 	}
 	if (total >= UINT32_MAX)
 		return;
 	e->node = xreallocarray(NULL, total, sizeof *e->node);
+	e->leaf_credit = xreallocarray(NULL, total + 1,
+	                               sizeof *e->leaf_credit);
 	e->root = xreallocarray(NULL, f->ntree, sizeof *e->root);
 	e->depth = xreallocarray(NULL, f->ntree, sizeof *e->depth);
 	total = 0;
 	for (t = 0; t < f->ntree; t++) {
 		e->root[t] = (uint32_t)total;
 		total += lay_out_tree(e, &f->tree[t], e->gain[t], total,
-		                      &e->depth[t]);
+		                      &e->depth[t], &leaf);
 	}
+	if (leaf.n >= UINT32_MAX)
+		die("a forest too large to explain");
+	e->leaf_credit[total] = (uint32_t)leaf.n;
+	e->credit = leaf.credit;
 }
 
 void
@@ -180,6 +231,8 @@ explainer_free(struct explainer *e)
 	free(e->node);
 	free(e->root);
 	free(e->depth);
+	free(e->leaf_credit);
+	free(e->credit);
 	memset(e, 0, sizeof *e);
 }
 
@@ -271,35 +324,41 @@ walk(const struct explainer *e, const struct tree *t, const double *gain,
 enum { LANES = 8 };
 
 /* Complete rows x[0..n) through the layout, a tree at a time so that it
- * stays in cache, LANES rows side by side, a fixed number of steps each
- * with the side taken by arithmetic: independent walks and no branch to
- * mispredict make it several times faster than walk().  Each row's
- * credits are added in the same order whatever its companions. */
+ * stays in cache, LANES rows side by side (the last group padded with the
+ * first row), a fixed number of steps each with the side taken by
+ * arithmetic: independent walks and no branch to mispredict make it
+ * several times faster than walk().  Then the credits of each row's leaf
+ * are added, in the same order whatever the row's companions. */
 static void
 walk_laid_out(const struct explainer *e, const double *const *x,
               double *const *credit, size_t n)
 {
 	const struct explain_node *node = e->node;
 	size_t t, r, k;
+	uint32_t j;
 	unsigned level;
 
 	for (t = 0; t < e->f->ntree; t++)
 		for (r = 0; r < n; r += LANES) {
+			const double *xk[LANES];
 			uint32_t at[LANES];
 			size_t m = n - r < LANES ? n - r : LANES;
 
-			for (k = 0; k < m; k++)
+			for (k = 0; k < LANES; k++) {
+				xk[k] = x[r + (k < m ? k : 0)];
 				at[k] = e->root[t];
+			}
 			for (level = 0; level < e->depth[t]; level++)
-				for (k = 0; k < m; k++) {
+				for (k = 0; k < LANES; k++) {
 					const struct explain_node *p = &node[at[k]];
-					const struct explain_node *q;
 
-					at[k] = p->left +
-					        (x[r + k][p->feature] > p->split);
-					q = &node[at[k]];
-					credit[r + k][q->cause] += q->gain;
+					at[k] = p->left + (xk[k][p->feature] > p->split);
 				}
+			for (k = 0; k < m; k++)
+				for (j = e->leaf_credit[at[k]];
+				     j < e->leaf_credit[at[k] + 1]; j++)
+					credit[r + k][e->credit[j].cause] +=
+					    e->credit[j].credit;
 		}
 }
 

@@ -37,14 +37,17 @@
 #include "forest.h"
 #include "out.h"
 
-/* A node of the explainer's own layout of a forest of feature splits:
- * what reaching it adds, and which way a row leaves it. */
+/* A node of the explainer's own layout of a forest of feature splits. */
 struct explain_node {
-	double split;        /* a leaf: +inf, to its tree's sink */
-	double gain;         /* reaching it, over trees * c(psi) */
-	uint32_t cause;      /* the cause credited with gain */
+	double split;        /* a leaf: +inf, so that a row stays there */
 	uint32_t feature;
-	uint32_t left;       /* the right child is left + 1 */
+	uint32_t left;       /* the right child is left + 1; a leaf: itself */
+};
+
+/* A cause's credit from the splits on one path. */
+struct explain_credit {
+	double credit;
+	uint32_t cause;
 };
 
 struct explainer {
@@ -57,6 +60,9 @@ struct explainer {
 	struct explain_node *node; /* every tree, or NULL with hyperplanes */
 	uint32_t *root;      /* per tree: its root in node */
 	unsigned *depth;     /* per tree: its deepest leaf's depth */
+	uint32_t *leaf_credit; /* per node: a leaf's credits are credit[this
+	                          .. the next node's) */
+	struct explain_credit *credit;
 };
 
 /* name[0..f->nfeature): the model's feature names. */

@@ -181,8 +181,8 @@ struct batch {
 	struct tsv_row row;           /* room to split a record */
 	double *x;                    /* CHUNK_ROWS rows of features */
 	double score[CHUNK_ROWS];
-	/* --explain, for a window of EXPLAIN_BLOCK rows: */
-	size_t slot[EXPLAIN_BLOCK];   /* a row's place below, or NO_CAUSE */
+	/* --explain, for a window of rows, EXPLAIN_BLOCK of them explained: */
+	size_t slot[CHUNK_ROWS];      /* a row's place below, or NO_CAUSE */
 	size_t which[EXPLAIN_BLOCK];  /* the rows explained */
 	size_t cause[EXPLAIN_BLOCK];  /* and their causes, */
 	double *credit;               /* credits (EXPLAIN_BLOCK * ncause) */
@@ -250,14 +250,16 @@ parse_chunk(void *arg, struct chunk *c)
 	}
 }
 
-/* Explain the rows [start, end) of the chunk that get a cause. */
-static void
+/* Explain the rows from start on that get a cause, up to EXPLAIN_BLOCK
+ * of them, together (explain_rows is quicker on many); returns the end of
+ * the window, the first row not looked at. */
+static size_t
 explain_window(const struct scoring *s, struct batch *b,
-               const struct chunk *c, size_t start, size_t end)
+               const struct chunk *c, size_t start)
 {
 	size_t i, n = 0;
 
-	for (i = start; i < end; i++) {
+	for (i = start; i < c->n && n < EXPLAIN_BLOCK; i++) {
 		b->slot[i - start] = NO_CAUSE;
 		if (c->ok[i] && (s->explain_rows == EXPLAIN_ALL ||
 		    forest_is_anomaly(b->score[i], s->threshold))) {
@@ -266,6 +268,7 @@ explain_window(const struct scoring *s, struct batch *b,
 		}
 	}
 	explain_rows(s->explain, b->x, b->which, n, b->credit, b->cause);
+	return i;
 }
 
 /* The cause of the row in the window's place slot, and with JSON its
@@ -323,9 +326,7 @@ finish_chunk(void *arg, struct chunk *c)
 
 	forest_score_block(&s->m->forest, b->x, c->n, b->score);
 	for (start = 0; start < c->n; start = end) {
-		end = c->n - start < EXPLAIN_BLOCK ? c->n : start + EXPLAIN_BLOCK;
-		if (s->explain != NULL)
-			explain_window(s, b, c, start, end);
+		end = s->explain != NULL ? explain_window(s, b, c, start) : c->n;
 		for (i = start; i < end; i++)
 			write_row(s, b, c, i, start);
 	}

@@ -362,17 +362,6 @@ walk_laid_out(const struct explainer *e, const double *const *x,
 		}
 }
 
-static int
-complete(const double *x, size_t d)
-{
-	size_t i;
-
-	for (i = 0; i < d; i++)
-		if (x[i] != x[i])
-			return 0;
-	return 1;
-}
-
 static size_t
 best_cause(const struct explainer *e, const double *credit)
 {
@@ -398,7 +387,7 @@ explain_rows(const struct explainer *e, const double *rows,
 		const double *xi = rows + which[i] * d;
 		double *ci = credit + i * e->ncause;
 
-		if (e->node != NULL && complete(xi, d)) {
+		if (e->node != NULL && !row_has_missing(xi, d)) {
 			x[fast] = xi;
 			row_credit[fast++] = ci;
 		} else {

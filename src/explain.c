@@ -1,6 +1,11 @@
 /* explain.c: the credit of each feature for a row's score (explain.h).
- * The walk is the general one over struct tree, on its own, so the cause
- * does not depend on which walk computed the score. */
+ *
+ * Two walks of its own, so the cause does not depend on which walk
+ * computed the score: a complete row in a forest of feature splits goes
+ * down a layout of the trees (explain_node) whose leaves hold the sums of
+ * their paths' gains per cause; a row with a missing value, or a forest
+ * of hyperplanes, takes the general walk over struct tree, gain by gain.
+ * Both sum the same gains, so they differ by rounding only. */
 #include "explain.h"
 #include "util.h"
 

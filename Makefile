@@ -97,6 +97,7 @@ bench: all
 
 bench-quality: all
 	tests/bench/quality
+	tests/bench/context
 
 # ifscore --explain against the truth of planted faults (issue 13).
 bench-explain: all

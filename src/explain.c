@@ -21,8 +21,8 @@ cause_name(const char *feature, int high)
 	size_t len = at ? (size_t)(at - feature) : strlen(feature);
 	char mark = high ? '+' : '-', *name;
 
-	if (at != NULL && strcmp(at + 1, "run") == 0)
-		mark = '=';
+	if (at != NULL && strcmp(at + 1, "same") == 0)
+		mark = high ? '=' : '~';
 	else if (at != NULL && strncmp(at + 1, "std", 3) == 0)
 		mark = high ? '~' : '=';
 	name = xmalloc(len + 2);

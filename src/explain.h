@@ -24,10 +24,12 @@
  * plane's point.
  *
  * Credits are gathered per cause: "NAME+" (high) and "NAME-" (low) for a
- * plain feature; a context feature SENSOR@KIND counts as its sensor:
- * SENSOR@run (a run of repeated values) as "SENSOR=" (stuck), SENSOR@stdN
- * as "SENSOR~" when the spread is above normal (erratic) and "SENSOR="
- * when below (flat), any other kind as "SENSOR+" or "SENSOR-". */
+ * plain feature; a context feature SENSOR@KIND (context.h) counts as its
+ * sensor, known by name alone: SENSOR@same as "SENSOR=" when a reading
+ * repeats the last more exactly than normal (stuck) and "SENSOR~" when
+ * less (a jump), SENSOR@stdN as "SENSOR~" when the spread is above normal
+ * (erratic) and "SENSOR=" when below (flat), any other kind as "SENSOR+"
+ * or "SENSOR-". */
 #ifndef IFTOOLS_EXPLAIN_H
 #define IFTOOLS_EXPLAIN_H
 

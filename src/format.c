@@ -83,6 +83,17 @@ format_header(const struct format *f, struct out *o)
 static void
 tsv_added(const struct format *f, struct out *o, const struct format_values *v)
 {
+	size_t i;
+
+	for (i = 0; i < v->ncontext; i++) {
+		out_char(o, f->delim);
+		if (v->context == NULL)
+			continue;
+		if (v->context[i] == v->context[i])
+			out_real(o, v->context[i]);
+		else
+			out_write(o, "NA", 2);
+	}
 	out_char(o, f->delim);
 	out_write(o, v->score, v->score_len);
 	out_char(o, f->delim);
@@ -201,6 +212,15 @@ json_row(const struct format *f, struct out *o, struct tsv_row *r,
 			json_number(o, &r->field[i]);
 		else
 			out_json_string(o, r->field[i].p, r->field[i].n);
+		out_char(o, ',');
+	}
+	for (i = 0; i < v->ncontext; i++) {
+		out_json_string(o, f->added[i], strlen(f->added[i]));
+		out_char(o, ':');
+		if (v->context != NULL && v->context[i] == v->context[i])
+			out_real(o, v->context[i]);
+		else
+			out_str(o, "null");
 		out_char(o, ',');
 	}
 	out_str(o, "\"score\":");

@@ -33,6 +33,9 @@ struct format {
 
 /* What ifscore adds to a row.  score_len 0: no score (a bad row). */
 struct format_values {
+	const double *context;     /* --show-context: the first ncontext */
+	size_t ncontext;           /* added columns, NaN written as NA; */
+	                           /* NULL for a bad row: empty */
 	const char *score;
 	size_t score_len;
 	const char *status;
@@ -42,7 +45,8 @@ struct format_values {
 	size_t attribution_len;
 };
 
-/* added[0..nadded) are the added columns' names ("score", "status", ...);
+/* added[0..nadded) are the added columns' names (the context features
+ * shown, then "score", "status", ...);
  * feature[0..nfeature) the input columns of the model's features. */
 void format_init(struct format *f, enum format_kind kind, const struct tsv *t,
                  const size_t *feature, size_t nfeature,

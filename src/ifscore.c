@@ -1,4 +1,5 @@
 /* ifscore: score a TSV stream line by line against an Isolation Forest. */
+#include "context.h"
 #include "explain.h"
 #include "forest.h"
 #include "format.h"
@@ -22,13 +23,16 @@ enum explain_rows { EXPLAIN_NONE, EXPLAIN_ANOMALIES, EXPLAIN_ALL };
 struct options {
 	const char *model;
 	double threshold;
+	size_t max_groups;
 	int has_threshold, unbuffered, json, strict, print_model, jobs;
+	int show_context;
 	enum explain_rows explain;
 	char delim;
 };
 
 static const char usage_text[] =
-    "usage: ifscore -m MODEL [-u] [-d CHAR] [-j N] [-T X] [--json] [--strict]\n"
+    "usage: ifscore -m MODEL [-u] [-d CHAR] [-j N] [-T X] [--json]\n"
+    "               [--max-groups N] [--show-context] [--strict]\n"
     "               [--explain[=all]] [FILE ...]\n"
     "       ifscore -m MODEL --print-model\n";
 
@@ -39,6 +43,9 @@ static const char help_text[] =
     "  -T, --threshold X      flag scores above X (0..1) [the model's]\n"
     "  -d, --delimiter CHAR   field delimiter [tab]\n"
     "  -j, --jobs N           scoring threads [online CPUs]\n"
+    "      --max-groups N     with a model's context: at most N series\n"
+    "                         [10000]\n"
+    "      --show-context     write the model's context features too\n"
     "  -u, --unbuffered       flush after every line\n"
     "      --json             write JSON Lines instead of TSV\n"
     "      --strict           stop at the first bad row\n"
@@ -49,7 +56,8 @@ static const char help_text[] =
     "  -h, --help             print this help and exit\n"
     "  -V, --version          print the version and exit\n";
 
-enum { OPT_JSON = 256, OPT_STRICT, OPT_PRINT_MODEL, OPT_EXPLAIN };
+enum { OPT_JSON = 256, OPT_STRICT, OPT_PRINT_MODEL, OPT_MAX_GROUPS,
+       OPT_SHOW_CONTEXT, OPT_EXPLAIN };
 
 static enum explain_rows
 opt_explain(const char *arg)
@@ -74,6 +82,8 @@ parse_options(struct options *o, int *argc, char ***argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "print-model", no_argument, NULL, OPT_PRINT_MODEL },
+		{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
+		{ "show-context", no_argument, NULL, OPT_SHOW_CONTEXT },
 		{ "explain", optional_argument, NULL, OPT_EXPLAIN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -84,6 +94,7 @@ parse_options(struct options *o, int *argc, char ***argv)
 	memset(o, 0, sizeof *o);
 	o->delim = '\t';
 	o->jobs = default_threads();
+	o->max_groups = CONTEXT_GROUPS_DEFAULT;
 	opterr = 0;
 	while ((c = getopt_long(*argc, *argv, ":m:T:d:j:uhV", longopts,
 	                        NULL)) != -1) {
@@ -113,8 +124,15 @@ parse_options(struct options *o, int *argc, char ***argv)
 		case OPT_PRINT_MODEL:
 			o->print_model = 1;
 			break;
+		case OPT_SHOW_CONTEXT:
+			o->show_context = 1;
+			break;
 		case OPT_EXPLAIN:
 			o->explain = opt_explain(optarg);
+			break;
+		case OPT_MAX_GROUPS:
+			o->max_groups = (size_t)opt_integer("--max-groups",
+			                                    optarg, 1, 100000000);
 			break;
 		case 'h':
 			help_exit(usage_text, help_text);
@@ -133,12 +151,12 @@ parse_options(struct options *o, int *argc, char ***argv)
 		usage_error("--print-model reads no input files");
 }
 
-/* The input column of every model feature, or exit naming what is
+/* The input column of every raw model feature, or exit naming what is
  * missing and what the model needs. */
 static size_t *
 find_features(const struct model *m, const struct tsv *t)
 {
-	size_t n = m->forest.nfeature, i, j;
+	size_t n = m->nraw, i, j;
 	size_t *cols;
 
 	for (i = 0; i < n; i++) {
@@ -158,20 +176,41 @@ find_features(const struct model *m, const struct tsv *t)
 	return cols;
 }
 
+/* The input column of the model's group column, or exit. */
+static long
+find_group(const struct model *m, const struct tsv *t)
+{
+	long col;
+
+	if (m->context.group == NULL)
+		return -1;
+	col = tsv_column(t, m->context.group);
+	if (col < 0)
+		die("%s:%lu: missing group column '%s' (the model's context "
+		    "is per '%s')", t->name, t->line, m->context.group,
+		    m->context.group);
+	return col;
+}
+
 /* --- The steps of a row, wired ------------------------------------------
  *
  * A row's way through ifscore: the reader (tsv.c), parse (prepare), the
- * walk (score.c), explain (explain.c, with --explain), format (format.c);
- * the pipeline (pipeline.c) runs them on the worker threads and writes the
- * rows back in input order. */
+ * context features (context.c, ordered), the walk (score.c), explain
+ * (explain.c, with --explain), format (format.c); the pipeline
+ * (pipeline.c) runs them on the worker threads and writes the rows back
+ * in input order. */
 
-/* What every step reads; nothing in it changes while rows flow. */
+/* What the steps read, and the state of the ordered one. */
 struct scoring {
 	const struct model *m;
 	const struct tsv *t;
-	const size_t *cols;           /* the model's features' columns */
+	const size_t *cols;           /* the model's raw features' columns */
 	double threshold;
 	struct format format;
+	long group_col;               /* the context's group column, or -1 */
+	size_t max_groups;
+	int show_context;
+	struct context *context;      /* changed by the ordered step only */
 	const struct explainer *explain; /* NULL without --explain */
 	enum explain_rows explain_rows;
 };
@@ -181,6 +220,7 @@ struct batch {
 	struct tsv_row row;           /* room to split a record */
 	double *x;                    /* CHUNK_ROWS rows of features */
 	double score[CHUNK_ROWS];
+	struct tsv_field group[CHUNK_ROWS]; /* each row's group value */
 	/* --explain, for a window of rows, EXPLAIN_BLOCK of them explained: */
 	size_t slot[CHUNK_ROWS];      /* a row's place below, or NO_CAUSE */
 	size_t which[EXPLAIN_BLOCK];  /* the rows explained */
@@ -240,13 +280,43 @@ parse_chunk(void *arg, struct chunk *c)
 
 	for (i = 0; i < c->n; i++) {
 		double *x = b->x + i * d;
+		size_t start = c->errors.len;
 
 		row_of(&b->row, c, i);
-		if (tsv_row_features(s->t, &b->row, s->cols, d, x,
+		if (tsv_row_features(s->t, &b->row, s->cols, s->m->nraw, x,
 		                     &c->errors) < 0) {
 			chunk_mark_bad(c, i);
+			chunk_message(c, i, start);
 			memset(x, 0, d * sizeof *x);
+		} else if (s->group_col >= 0) {
+			b->group[i] = b->row.field[s->group_col];
 		}
+	}
+}
+
+/* The context features of the chunk's rows, in input order: each series'
+ * state carries from one row of it to the next. */
+static void
+context_chunk(void *arg, struct chunk *c)
+{
+	struct scoring *s = arg;
+	struct batch *b = c->work;
+	size_t d = s->m->forest.nfeature, i;
+
+	for (i = 0; i < c->n; i++) {
+		double *x = b->x + i * d;
+		size_t start = c->errors.len;
+
+		if (!c->ok[i] || context_apply(s->context, b->group[i].p,
+		                               b->group[i].n, x) == 0)
+			continue;
+		tsv_row_report(s->t, c->name[i], c->line[i], s->group_col,
+		               &c->errors, "a new group '%.*s' over "
+		               "--max-groups %zu", (int)b->group[i].n,
+		               b->group[i].p, s->max_groups);
+		chunk_mark_bad(c, i);
+		chunk_message(c, i, start);
+		memset(x, 0, d * sizeof *x);
 	}
 }
 
@@ -299,9 +369,15 @@ static void
 write_row(const struct scoring *s, struct batch *b, struct chunk *c,
           size_t i, size_t start)
 {
+	size_t d = s->m->forest.nfeature, nraw = s->m->nraw;
 	char score[16];
-	struct format_values v = { score, 0, "error", NULL, 0, NULL, 0 };
+	struct format_values v = { NULL, 0, score, 0, "error", NULL, 0,
+	                           NULL, 0 };
 
+	if (s->show_context) {
+		v.context = c->ok[i] ? b->x + i * d + nraw : NULL;
+		v.ncontext = d - nraw;
+	}
 	if (c->ok[i]) {
 		v.score_len = num_format_score(score, b->score[i]);
 		v.status = forest_is_anomaly(b->score[i], s->threshold) ?
@@ -332,15 +408,32 @@ finish_chunk(void *arg, struct chunk *c)
 	}
 }
 
-/* The columns ifscore adds; the last only with --explain. */
-static const char *const added_columns[] = { "score", "status", "cause" };
+/* The columns ifscore adds: the context features with --show-context,
+ * then score and status, and cause with --explain. */
+static const char **
+added_columns(const struct model *m, const struct options *opt, size_t *n)
+{
+	size_t ncontext = opt->show_context ? m->forest.nfeature - m->nraw : 0;
+	const char **name = xreallocarray(NULL, ncontext + 3, sizeof *name);
+	size_t i;
+
+	for (i = 0; i < ncontext; i++)
+		name[i] = m->feature[m->nraw + i];
+	name[i++] = "score";
+	name[i++] = "status";
+	if (opt->explain != EXPLAIN_NONE)
+		name[i++] = "cause";
+	*n = i;
+	return name;
+}
 
 /* Score every row; exit status 0, or 2 after a bad row or input. */
 static int
 score_stream(const struct options *opt, struct tsv *t, struct out *o,
              const struct model *m, const size_t *cols, double threshold)
 {
-	struct scoring s = { m, t, cols, threshold, { 0 }, NULL,
+	struct scoring s = { m, t, cols, threshold, { 0 }, -1,
+	                     opt->max_groups, opt->show_context, NULL, NULL,
 	                     opt->explain };
 	struct explainer e;
 	struct pipeline_steps steps = {
@@ -348,17 +441,32 @@ score_stream(const struct options *opt, struct tsv *t, struct out *o,
 	};
 	struct pipeline_options popt = { opt->jobs, opt->strict,
 	                                 opt->unbuffered };
+	const char **added;
+	size_t nadded;
+
+	if (m->context.window) {
+		s.group_col = find_group(m, t);
+		if (!context_fits(&m->context, m->nraw, opt->max_groups))
+			usage_error("invalid value '%zu' for --max-groups: the "
+			            "model's windows of %u readings could take "
+			            "more than %zu GiB", opt->max_groups,
+			            m->context.window, CONTEXT_MEMORY_MAX >> 30);
+		s.context = context_new(&m->context, m->nraw, opt->max_groups);
+		steps.ordered = context_chunk;
+	}
 
 	if (opt->explain != EXPLAIN_NONE) {
 		explainer_init(&e, &m->forest, m->feature);
 		s.explain = &e;
 	}
+	added = added_columns(m, opt, &nadded);
 	format_init(&s.format, opt->json ? FORMAT_JSON : FORMAT_TSV, t, cols,
-	            m->forest.nfeature, added_columns,
-	            opt->explain != EXPLAIN_NONE ? 3 : 2);
+	            m->nraw, added, nadded);
 	format_header(&s.format, o);
 	pipeline_run(t, o, &steps, &popt);
 	format_free(&s.format);
+	free(added);
+	context_free(s.context);
 	if (s.explain != NULL)
 		explainer_free(&e);
 	return t->failed ? EXIT_TROUBLE : 0;

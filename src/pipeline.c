@@ -47,6 +47,43 @@ chunk_add(struct chunk *c, const struct tsv *t)
 	c->start[++c->n] = at + t->record_len;
 }
 
+void
+chunk_message(struct chunk *c, size_t i, size_t start)
+{
+	struct chunk_message *m;
+
+	if (c->errors.len == start)
+		return;
+	if (c->nmessage == c->message_cap) {
+		c->message_cap = c->message_cap ? 2 * c->message_cap : 16;
+		c->message = xreallocarray(c->message, c->message_cap,
+		                           sizeof *c->message);
+	}
+	if (c->nmessage > 0 && c->message[c->nmessage - 1].row > i)
+		c->messages_unsorted = 1;
+	m = &c->message[c->nmessage++];
+	m->row = i;
+	m->start = start;
+	m->len = c->errors.len - start;
+}
+
+/* Messages in row order, those of one row in the order written: an
+ * insertion sort, as they are few and almost in order. */
+static void
+sort_messages(struct chunk *c)
+{
+	size_t i, j;
+
+	for (i = 1; i < c->nmessage; i++) {
+		struct chunk_message m = c->message[i];
+
+		for (j = i; j > 0 && c->message[j - 1].row > m.row; j--)
+			c->message[j] = c->message[j - 1];
+		c->message[j] = m;
+	}
+	c->messages_unsorted = 0;
+}
+
 /* Wait for the chunk's turn at the ordered step, take it, pass it on. */
 static void
 run_ordered(struct pipeline *p, struct chunk *c)
@@ -71,6 +108,7 @@ chunk_process(struct pipeline *p, struct chunk *c)
 	memset(c->ok, 1, c->n);
 	c->first_bad = c->n;
 	c->cut = 0;
+	c->nmessage = 0;
 	s->prepare(s->arg, c);
 	if (s->ordered != NULL)
 		run_ordered(p, c);
@@ -101,27 +139,28 @@ worker_main(void *arg)
 	return NULL;
 }
 
-/* A finished chunk's lines, and its bad rows' messages on stderr; with
- * --strict, only up to the first bad row, and nothing after it. */
+/* A finished chunk's lines, and its rows' messages on stderr; with
+ * --strict, only up to the first bad row and its first message. */
 static void
 write_chunk(struct pipeline *p, struct chunk *c)
 {
 	int stop = p->strict && c->first_bad < c->n;
-	size_t nerr = c->errors.len;
+	size_t i, nmessage = c->nmessage;
 
 	if (p->stopped)
 		return;
+	if (c->messages_unsorted)
+		sort_messages(c);
 	if (stop) {
-		const char *nl = memchr(c->errors.buf, '\n', nerr);
-
-		nerr = nl ? (size_t)(nl - c->errors.buf) + 1 : nerr;
+		nmessage = nmessage > 0;
 		p->stopped = 1;
 	}
 	out_write(p->out, c->result.buf, stop ? c->cut : c->result.len);
-	if (nerr > 0) {
-		fwrite(c->errors.buf, 1, nerr, stderr);
+	for (i = 0; i < nmessage; i++)
+		fwrite(c->errors.buf + c->message[i].start, 1,
+		       c->message[i].len, stderr);
+	if (nmessage > 0)
 		p->t->failed = 1;
-	}
 }
 
 /* Write finished chunks in order; with wait, every one submitted. */
@@ -283,6 +322,7 @@ pipeline_stop(struct pipeline *p)
 		free(p->ring[i].text);
 		free(p->ring[i].result.buf);
 		free(p->ring[i].errors.buf);
+		free(p->ring[i].message);
 	}
 	free(p->ring);
 	free(p->worker);

@@ -22,6 +22,11 @@
 
 enum { CHUNK_ROWS = 4096 };
 
+/* A row's message: errors.buf[start .. start + len). */
+struct chunk_message {
+	size_t row, start, len;
+};
+
 struct chunk {
 	size_t n;
 	uint64_t first;               /* the stream index of its first row */
@@ -35,7 +40,10 @@ struct chunk {
 	size_t first_bad;             /* the first bad row, or n */
 	size_t cut;                   /* result's length through that row */
 	struct out result;            /* the output lines */
-	struct out errors;            /* the rows' messages, in order */
+	struct out errors;            /* the rows' messages */
+	struct chunk_message *message; /* which row each message is of */
+	size_t nmessage, message_cap;
+	int messages_unsorted;        /* a step wrote of an earlier row */
 	void *work;                   /* the steps' memory for this chunk */
 	int ready;                    /* finished, waiting to be written */
 };
@@ -54,6 +62,11 @@ chunk_mark_bad(struct chunk *c, size_t i)
 	if (c->first_bad == c->n)
 		c->first_bad = i;
 }
+
+/* Say that what the steps appended to c->errors from `start` on is row
+ * i's message.  The messages are written in row order, whichever step
+ * wrote them. */
+void chunk_message(struct chunk *c, size_t i, size_t start);
 
 /* A filter's steps.  ordered may be NULL; work_new makes the memory a
  * chunk's steps share (chunk->work), work_free releases it. */

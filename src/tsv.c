@@ -516,6 +516,17 @@ tsv_features(struct tsv *t, const size_t *cols, size_t n, double *x)
 }
 
 void
+tsv_row_report(const struct tsv *t, const char *name, unsigned long line,
+               long field, struct out *to, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport_to(t, name, line, field, to, fmt, ap);
+	va_end(ap);
+}
+
+void
 tsv_row_split(const struct tsv *t, struct tsv_row *r)
 {
 	r->nfield = split_into(r->text, r->len, t->delim, &r->field,

@@ -107,6 +107,12 @@ struct tsv_row {
 
 struct out;
 
+/* A message about a row read away from the reader, in the words of
+ * tsv_warn, appended to `to`. */
+void tsv_row_report(const struct tsv *t, const char *name, unsigned long line,
+                    long field, struct out *to, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
 /* Split a row's text into its fields (r->field, r->nfield). */
 void tsv_row_split(const struct tsv *t, struct tsv_row *r);
 

@@ -143,19 +143,19 @@ assert n == 2000, n
 
 @test "ifscore --explain: a context feature counts as its sensor" {
 	# Columns named as context features are, whatever computed them:
-	# a deviation, a run length (2 now and then), a spread.
+	# a deviation, a repetition (exact now and then), a spread.
 	normal_model 0 >/dev/null
 	awk -F'\t' 'BEGIN { OFS = "\t"; srand(5) }
-	    NR == 1 { print "humidity@dev10", "sound@run", "sound@std10", "temperature"; next }
-	    { print $3 - 50, (NR % 50 == 0 ? 2 : 1), 8 + rand(), $2 }' \
+	    NR == 1 { print "humidity@dev10", "sound@same", "sound@std10", "temperature"; next }
+	    { print $3 - 50, (NR % 50 == 0 ? 64 : 4 + rand()), 8 + rand(), $2 }' \
 	    "$BATS_FILE_TMPDIR/n.tsv" >ctx.tsv
 	iftrain -c 0.01 --seed 1 -o ctx.if ctx.tsv
-	printf 'humidity@dev10\tsound@run\tsound@std10\ttemperature\n' >in.tsv
-	printf '45\t1\t8.5\t50\n-45\t1\t8.5\t50\n0\t30\t8.5\t50\n0\t1\t30\t50\n0\t1\t0\t50\n' >>in.tsv
+	printf 'humidity@dev10\tsound@same\tsound@std10\ttemperature\n' >in.tsv
+	printf '45\t4.5\t8.5\t50\n-45\t4.5\t8.5\t50\n0\t64\t8.5\t50\n0\t4.5\t30\t50\n0\t4.5\t0\t50\n0\t0\t8.5\t50\n' >>in.tsv
 	run_split bash -c 'ifscore -m ctx.if --explain=all in.tsv | cut -f7'
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
-	[ "$out" = $'cause\nhumidity+\nhumidity-\nsound=\nsound~\nsound=' ]
+	[ "$out" = $'cause\nhumidity+\nhumidity-\nsound=\nsound~\nsound=\nsound~' ]
 	# Causes shared by several features are one key of the attribution.
 	run_split bash -c 'ifscore -m ctx.if --json --explain=all in.tsv |
 	    head -n 1 | jq -c "[.attribution | keys_unsorted[]]"'

@@ -478,7 +478,7 @@ ifscore: in.tsv:5: expected 4 fields, found 2" ]
 	run_split ifscore -m "$SHIPPED" "$SHIPPED"
 	[ "$status" -eq 2 ]
 	[ -z "$out" ]
-	[ "$err" = "ifscore: $SHIPPED:1: not an iftools model (expected 'iforest 1' on the first line)" ]
+	[ "$err" = "ifscore: $SHIPPED:1: not an iftools model (expected 'iforest VERSION' on the first line)" ]
 }
 
 @test "ifscore >/dev/full: status 2 and a write error" {

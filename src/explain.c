@@ -197,6 +197,40 @@ lay_out(struct explainer *e)
 	e->credit = leaf.credit;
 }
 
+/* Group the causes by sensor, the name without its mark, in the order
+ * the sensors first appear. */
+static void
+group_by_sensor(struct explainer *e)
+{
+	size_t i, j, k = 0;
+	size_t *sensor = xreallocarray(NULL, e->ncause, sizeof *sensor);
+
+	for (i = 0; i < e->ncause; i++) {
+		size_t len = strlen(e->cause[i]) - 1;
+
+		sensor[i] = e->nsensor;
+		for (j = 0; j < i; j++)
+			if (strlen(e->cause[j]) - 1 == len &&
+			    memcmp(e->cause[j], e->cause[i], len) == 0) {
+				sensor[i] = sensor[j];
+				break;
+			}
+		if (sensor[i] == e->nsensor)
+			e->nsensor++;
+	}
+	e->sensor_start = xcalloc(e->nsensor + 1, sizeof *e->sensor_start);
+	e->sensor_cause = xreallocarray(NULL, e->ncause,
+	                                sizeof *e->sensor_cause);
+	for (j = 0; j < e->nsensor; j++) {
+		e->sensor_start[j] = k;
+		for (i = 0; i < e->ncause; i++)
+			if (sensor[i] == j)
+				e->sensor_cause[k++] = i;
+	}
+	e->sensor_start[e->nsensor] = k;
+	free(sensor);
+}
+
 void
 explainer_init(struct explainer *e, const struct forest *f,
                char *const *name)
@@ -212,6 +246,7 @@ explainer_init(struct explainer *e, const struct forest *f,
 		e->cause_of[2 * k + 1] = cause_index(e, cause_name(name[k], 1));
 		e->cause_of[2 * k] = cause_index(e, cause_name(name[k], 0));
 	}
+	group_by_sensor(e);
 	if (f->c_psi > 0 && f->ntree > 0)
 		scale = 1 / ((double)f->ntree * f->c_psi);
 	e->gain = xreallocarray(NULL, f->ntree ? f->ntree : 1,
@@ -232,6 +267,8 @@ explainer_free(struct explainer *e)
 		free(e->gain[i]);
 	free(e->cause);
 	free(e->cause_of);
+	free(e->sensor_start);
+	free(e->sensor_cause);
 	free(e->gain);
 	free(e->node);
 	free(e->root);
@@ -367,14 +404,43 @@ walk_laid_out(const struct explainer *e, const double *const *x,
 		}
 }
 
+static char
+mark_of(const struct explainer *e, size_t cause)
+{
+	return e->cause[cause][strlen(e->cause[cause]) - 1];
+}
+
+/* The cause of a row whose causes have these credits (explain.h): the
+ * sensor with the most in all, then its mark. */
 static size_t
 best_cause(const struct explainer *e, const double *credit)
 {
-	size_t i, best = 0;
+	size_t s, k, sensor = 0, best = SIZE_MAX, sided = SIZE_MAX;
+	double most = -INFINITY;
 
-	for (i = 1; i < e->ncause; i++)
-		if (credit[i] > credit[best])
-			best = i;
+	for (s = 0; s < e->nsensor; s++) {
+		double total = 0;
+
+		for (k = e->sensor_start[s]; k < e->sensor_start[s + 1]; k++)
+			total += credit[e->sensor_cause[k]];
+		if (total > most) {
+			most = total;
+			sensor = s;
+		}
+	}
+	for (k = e->sensor_start[sensor]; k < e->sensor_start[sensor + 1];
+	     k++) {
+		size_t c = e->sensor_cause[k];
+		char mark = mark_of(e, c);
+
+		if (best == SIZE_MAX || credit[c] > credit[best])
+			best = c;
+		if ((mark == '+' || mark == '-') &&
+		    (sided == SIZE_MAX || credit[c] > credit[sided]))
+			sided = c;
+	}
+	if (mark_of(e, best) != '=' && sided != SIZE_MAX && credit[sided] > 0)
+		return sided;
 	return best;
 }
 

@@ -29,7 +29,13 @@
  * repeats the last more exactly than normal (stuck) and "SENSOR~" when
  * less (a jump), SENSOR@stdN as "SENSOR~" when the spread is above normal
  * (erratic) and "SENSOR=" when below (flat), any other kind as "SENSOR+"
- * or "SENSOR-". */
+ * or "SENSOR-".
+ *
+ * A row's cause is the sensor whose causes have the most credit together,
+ * with the mark of its largest credit, except that a side ('+' or '-')
+ * with a positive credit wins over '~': a jump or a spread above normal
+ * comes with a reading on one side, and which side is what an operator
+ * looks for.  A stuck sensor ('=') has no side, and keeps its mark. */
 #ifndef IFTOOLS_EXPLAIN_H
 #define IFTOOLS_EXPLAIN_H
 
@@ -57,6 +63,9 @@ struct explainer {
 	size_t ncause;
 	char **cause;        /* the causes' names, in the model's order */
 	size_t *cause_of;    /* per feature: [2k] low, [2k+1] high */
+	size_t nsensor;      /* the causes' names without their marks */
+	size_t *sensor_start; /* sensor s's causes are sensor_cause[these */
+	size_t *sensor_cause; /* [s] .. [s + 1]), in the model's order */
 	double **gain;       /* per tree, per node: reaching it from its
 	                        parent, over trees * c(psi); 0 at the root */
 	struct explain_node *node; /* every tree, or NULL with hyperplanes */

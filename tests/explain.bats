@@ -113,8 +113,13 @@ for line in sys.stdin:
     a = r["attribution"]
     assert list(a) == ["temperature+", "temperature-", "humidity+",
                        "humidity-", "sound+", "sound-"], a
-    assert r["cause"] == max(a, key=lambda k: a[k]) or \
-        a[r["cause"]] == max(a.values()), (r["cause"], a)
+    # The sensor with the most credit in all, then its larger side
+    # (up to the six decimals printed).
+    total = {k[:-1]: a[k[:-1] + "+"] + a[k[:-1] + "-"] for k in a}
+    sensor, side = r["cause"][:-1], r["cause"][-1]
+    assert total[sensor] >= max(total.values()) - 2e-6, (r["cause"], a)
+    other = sensor + ("-" if side == "+" else "+")
+    assert a[r["cause"]] >= a[other] - 1e-6, (r["cause"], a)
     s = sum(a.values())
     assert abs(s - (1 + math.log2(r["score"]))) < 2e-5, (s, r["score"])
     n += 1
@@ -160,6 +165,27 @@ assert n == 2000, n
 	run_split bash -c 'ifscore -m ctx.if --json --explain=all in.tsv |
 	    head -n 1 | jq -c "[.attribution | keys_unsorted[]]"'
 	[ "$out" = '["humidity+","humidity-","sound=","sound~","temperature+","temperature-"]' ]
+}
+
+@test "ifscore --explain: a side beats a spread, a stuck sensor keeps its mark" {
+	normal_model 0 >/dev/null
+	awk -F'\t' 'BEGIN { OFS = "\t"; srand(7) }
+	    NR == 1 { print "temperature", "temperature@std10", "temperature@same"; next }
+	    { print $2, 5 + rand(), 4 + rand() }' "$BATS_FILE_TMPDIR/n.tsv" >ctx.tsv
+	iftrain -c 0.01 --seed 1 -o ctx.if ctx.tsv
+	# Somewhat high and very spread; typical and very spread; very low;
+	# somewhat high and repeated exactly.
+	printf 'temperature\ttemperature@std10\ttemperature@same\n' >in.tsv
+	printf '58\t40\t4.5\n50\t30\t4.5\n20\t5.5\t4.5\n56\t5.5\t64\n' >>in.tsv
+	ifscore -m ctx.if --json --explain=all in.tsv >out.jsonl
+	run_split jq -r .cause out.jsonl
+	[ "$out" = $'temperature+\ntemperature~\ntemperature-\ntemperature=' ]
+	# The first row's spread has more credit than its side: the side wins.
+	jq -e -s '.[0].attribution | ."temperature~" > ."temperature+" and
+	    ."temperature+" > 0' out.jsonl >/dev/null
+	# The last row's side is positive too, but stuck has the most.
+	jq -e -s '.[3].attribution | ."temperature=" > ."temperature+" and
+	    ."temperature+" > 0' out.jsonl >/dev/null
 }
 
 @test "ifscore --explain: bad values are usage errors" {

@@ -179,7 +179,7 @@ assert n == 2000, n
 		set -- $spec
 		{ cat history.tsv; tail -n 1 train.tsv |
 		    awk -F'\t' -v OFS='\t' -v c="$1" -v v="$2" '{ $2 = "m1"; $c = v; print }'; } >in.tsv
-		run_split bash -c 'ifscore -m fleet.if --explain=all in.tsv | tail -n 1 | cut -f 7'
+		run_split bash -c 'ifscore -m fleet.if --explain=all in.tsv | tail -n 1 | cut -f 8'
 		[ "$status" -eq 0 ]
 		[ -z "$err" ]
 		[ "$out" = "$3" ]
@@ -188,7 +188,7 @@ assert n == 2000, n
 	h=$(awk -F'\t' '$2 == "m1" { h = $4 } END { print h }' history.tsv)
 	{ cat history.tsv; sed -n '202,220p' train.tsv |
 	    awk -F'\t' -v OFS='\t' -v h="$h" '$2 == "m1" { $4 = h; print }'; } >in.tsv
-	run_split bash -c 'ifscore -m fleet.if --explain=all in.tsv | tail -n 1 | cut -f 7'
+	run_split bash -c 'ifscore -m fleet.if --explain=all in.tsv | tail -n 1 | cut -f 8'
 	[ "$out" = "humidity=" ]
 }
 

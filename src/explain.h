@@ -84,9 +84,9 @@ void explainer_free(struct explainer *e);
 enum { EXPLAIN_BLOCK = 256 };
 
 /* Explain n <= EXPLAIN_BLOCK rows, rows + which[i] * nfeature: the credit
- * of each cause into credit[i * e->ncause ...], and into cause[i] the one
- * with the most (the first of equals).  A row's results do not depend on
- * the rows explained with it. */
+ * of each cause into credit[i * e->ncause ...], and into cause[i] the
+ * row's cause, as chosen above.  A row's results do not depend on the
+ * rows explained with it. */
 void explain_rows(const struct explainer *e, const double *rows,
                   const size_t *which, size_t n, double *credit,
                   size_t *cause);

@@ -46,13 +46,17 @@ cause_index(struct explainer *e, char *name)
 	return e->ncause++;
 }
 
-/* Every node's gain, so a walk only adds (explain.h).  The root's
+/* Every node's gains, so a walk only adds (explain.h): gain[2i] for
+ * reaching node i from its parent, gain[2i + 1] for being isolated at
+ * split i by the range penalty, which ends the path at depth + 1 as if
+ * the split had cut the row off alone: c(n) - 1 - c(1).  The root's
  * promise is c(psi), the score's own yardstick, so the gains of a path
  * sum exactly to c(psi) - path. */
 static double *
 tree_gains(const struct tree *t, double c_psi, double scale)
 {
-	double *gain = xcalloc(t->nnode ? t->nnode : 1, sizeof *gain);
+	double *gain = xcalloc(2 * (size_t)(t->nnode ? t->nnode : 1),
+	                       sizeof *gain);
 	uint32_t i;
 
 	for (i = 0; i < t->nnode; i++) {
@@ -61,10 +65,11 @@ tree_gains(const struct tree *t, double c_psi, double scale)
 
 		if (n->feature == NODE_LEAF)
 			continue;
-		gain[n->left] = (promise - 1 -
-		                 forest_c(t->node[n->left].size)) * scale;
-		gain[n->right] = (promise - 1 -
-		                  forest_c(t->node[n->right].size)) * scale;
+		gain[2 * (size_t)n->left] = (promise - 1 -
+		    forest_c(t->node[n->left].size)) * scale;
+		gain[2 * (size_t)n->right] = (promise - 1 -
+		    forest_c(t->node[n->right].size)) * scale;
+		gain[2 * (size_t)i + 1] = (promise - 1) * scale;
 	}
 	return gain;
 }
@@ -113,8 +118,9 @@ append_credits(struct path_credits *pc, const struct explain_credit *c,
 }
 
 /* Tree t into e->node from base, breadth first, a node's children side
- * by side; a leaf leads to itself, and its path's credits go to
- * e->credit.  Returns the nodes laid out. */
+ * by side; a leaf leads to itself.  Each node's path credits go to
+ * e->credit (a row ends at a leaf, or with the range penalty at the split
+ * that isolates it).  Returns the nodes laid out. */
 static size_t
 lay_out_tree(struct explainer *e, const struct tree *t, const double *gain,
              size_t base, unsigned *tree_depth, struct path_credits *leaf)
@@ -136,16 +142,23 @@ lay_out_tree(struct explainer *e, const struct tree *t, const double *gain,
 			depth++;
 			depth_end = fill;
 		}
-		e->leaf_credit[base + head] = (uint32_t)leaf->n;
+		e->path_credit[base + head] = (uint32_t)leaf->n;
+		append_credits(leaf, pc.credit + first[head], count[head]);
+		e->isolated[base + head] = 0;
 		if (n->feature == NODE_LEAF) {
-			*x = (struct explain_node){ INFINITY, 0,
+			*x = (struct explain_node){ INFINITY, -INFINITY,
+			                            INFINITY, 0,
 			                            (uint32_t)(base + head) };
-			append_credits(leaf, pc.credit + first[head],
-			               count[head]);
 			continue;
 		}
-		*x = (struct explain_node){ n->split, (uint32_t)n->feature,
+		*x = (struct explain_node){ n->split, -INFINITY, INFINITY,
+		                            (uint32_t)n->feature,
 		                            (uint32_t)(base + fill) };
+		if (e->f->penalize_range) {
+			x->low = n->low;
+			x->high = n->high;
+			e->isolated[base + head] = gain[2 * (size_t)old[head] + 1];
+		}
 		old[fill] = n->left;
 		old[fill + 1] = n->right;
 		for (k = 0; k < 2; k++) {
@@ -153,7 +166,7 @@ lay_out_tree(struct explainer *e, const struct tree *t, const double *gain,
 			count[fill + k] = path_step(&pc, first[head],
 			    count[head],
 			    (uint32_t)e->cause_of[2 * (size_t)n->feature + k],
-			    gain[old[fill + k]]);
+			    gain[2 * (size_t)old[fill + k]]);
 		}
 		fill += 2;
 	}
@@ -181,8 +194,9 @@ lay_out(struct explainer *e)
 	if (total >= UINT32_MAX)
 		return;
 	e->node = xreallocarray(NULL, total, sizeof *e->node);
-	e->leaf_credit = xreallocarray(NULL, total + 1,
-	                               sizeof *e->leaf_credit);
+	e->path_credit = xreallocarray(NULL, total + 1,
+	                               sizeof *e->path_credit);
+	e->isolated = xreallocarray(NULL, total, sizeof *e->isolated);
 	e->root = xreallocarray(NULL, f->ntree, sizeof *e->root);
 	e->depth = xreallocarray(NULL, f->ntree, sizeof *e->depth);
 	total = 0;
@@ -193,7 +207,7 @@ lay_out(struct explainer *e)
 	}
 	if (leaf.n >= UINT32_MAX)
 		die("a forest too large to explain");
-	e->leaf_credit[total] = (uint32_t)leaf.n;
+	e->path_credit[total] = (uint32_t)leaf.n;
 	e->credit = leaf.credit;
 }
 
@@ -273,7 +287,8 @@ explainer_free(struct explainer *e)
 	free(e->node);
 	free(e->root);
 	free(e->depth);
-	free(e->leaf_credit);
+	free(e->path_credit);
+	free(e->isolated);
 	free(e->credit);
 	memset(e, 0, sizeof *e);
 }
@@ -321,7 +336,7 @@ credit_step(const struct explainer *e, const struct tree *t,
             const struct node *n, uint32_t child, int side,
             const double *x, double w, const double *gain, double *credit)
 {
-	double g = w * gain[child];
+	double g = w * gain[2 * (size_t)child];
 
 	if (n->feature >= 0)
 		credit[e->cause_of[2 * (size_t)n->feature + (side > 0)]] += g;
@@ -330,8 +345,24 @@ credit_step(const struct explainer *e, const struct tree *t,
 		             credit);
 }
 
+/* The gain of a row isolated at split n by the range penalty: high when
+ * its value (a hyperplane: its sum) is above the range, low below. */
+static void
+credit_isolated(const struct explainer *e, const struct tree *t,
+                const struct node *n, const double *x, double gain,
+                double *credit)
+{
+	if (n->feature >= 0)
+		credit[e->cause_of[2 * (size_t)n->feature +
+		                   (x[n->feature] > n->high)]] += gain;
+	else
+		credit_plane(e, t->term + n->term, n->nterm, x, gain, 0,
+		             credit);
+}
+
 /* The row's path from node id, with weight w: a missing value follows
- * both branches, weighted as the score weighs them. */
+ * both branches, weighted as the score weighs them; the range penalty
+ * ends it where it isolates the row. */
 static void
 walk(const struct explainer *e, const struct tree *t, const double *gain,
      uint32_t id, const double *x, double w, double *credit)
@@ -343,6 +374,11 @@ walk(const struct explainer *e, const struct tree *t, const double *gain,
 
 		if (n->feature == NODE_LEAF)
 			return;
+		if (e->f->penalize_range && node_isolates(t, n, x)) {
+			credit_isolated(e, t, n, x, w * gain[2 * (size_t)id + 1],
+			                credit);
+			return;
+		}
 		side = node_side(t, n, x);
 		if (side == 0) {
 			double wl = t->node[n->left].size;
@@ -365,6 +401,23 @@ walk(const struct explainer *e, const struct tree *t, const double *gain,
 
 enum { LANES = 8 };
 
+/* Add the credits of a row whose walk ended at node a: its path's, and
+ * where a is a split (the range penalty isolated the row there) that of
+ * being cut off. */
+static void
+end_laid_out(const struct explainer *e, uint32_t a, const double *x,
+             double *credit)
+{
+	const struct explain_node *p = &e->node[a];
+	uint32_t j;
+
+	for (j = e->path_credit[a]; j < e->path_credit[a + 1]; j++)
+		credit[e->credit[j].cause] += e->credit[j].credit;
+	if (p->left != a)
+		credit[e->cause_of[2 * (size_t)p->feature +
+		                   (x[p->feature] > p->high)]] += e->isolated[a];
+}
+
 /* Complete rows x[0..n) through the layout, a tree at a time so that it
  * stays in cache, LANES rows side by side (the last group padded with the
  * first row), a fixed number of steps each with the side taken by
@@ -377,7 +430,6 @@ walk_laid_out(const struct explainer *e, const double *const *x,
 {
 	const struct explain_node *node = e->node;
 	size_t t, r, k;
-	uint32_t j;
 	unsigned level;
 
 	for (t = 0; t < e->f->ntree; t++)
@@ -393,14 +445,15 @@ walk_laid_out(const struct explainer *e, const double *const *x,
 			for (level = 0; level < e->depth[t]; level++)
 				for (k = 0; k < LANES; k++) {
 					const struct explain_node *p = &node[at[k]];
+					double v = xk[k][p->feature];
+					uint32_t next = p->left + (v > p->split);
 
-					at[k] = p->left + (xk[k][p->feature] > p->split);
+					/* Outside the range: the row stays. */
+					at[k] = v >= p->low && v <= p->high ?
+					        next : at[k];
 				}
 			for (k = 0; k < m; k++)
-				for (j = e->leaf_credit[at[k]];
-				     j < e->leaf_credit[at[k] + 1]; j++)
-					credit[r + k][e->credit[j].cause] +=
-					    e->credit[j].credit;
+				end_laid_out(e, at[k], xk[k], credit[r + k]);
 		}
 }
 

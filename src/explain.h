@@ -16,7 +16,10 @@
  *
  *	1 - mean path / c(psi) = 1 + log2(score)
  *
- * which is 0 at score 0.5 and positive for an anomaly.  A row without a
+ * which is 0 at score 0.5 and positive for an anomaly.  The range penalty
+ * (forest.h) ends a path at a split whose range the row's value is
+ * outside, at depth + 1: that last step gains c(n) - 1, credited high or
+ * low as the value is above or below the range, and the sum holds.  A row without a
  * feature's value follows both branches, and each branch's gains count
  * with the branch's share of the training rows, as in the score.  A
  * hyperplane's gain is shared among its features in proportion to
@@ -48,6 +51,8 @@
 /* A node of the explainer's own layout of a forest of feature splits. */
 struct explain_node {
 	double split;        /* a leaf: +inf, so that a row stays there */
+	double low, high;    /* the range penalty's (else +-inf): a row
+	                        outside stays at the split */
 	uint32_t feature;
 	uint32_t left;       /* the right child is left + 1; a leaf: itself */
 };
@@ -66,14 +71,16 @@ struct explainer {
 	size_t nsensor;      /* the causes' names without their marks */
 	size_t *sensor_start; /* sensor s's causes are sensor_cause[these */
 	size_t *sensor_cause; /* [s] .. [s + 1]), in the model's order */
-	double **gain;       /* per tree, per node: reaching it from its
-	                        parent, over trees * c(psi); 0 at the root */
+	double **gain;       /* per tree, per node i, over trees * c(psi):
+	                        [2i] reaching it from its parent (0 at the
+	                        root), [2i + 1] being isolated there */
 	struct explain_node *node; /* every tree, or NULL with hyperplanes */
 	uint32_t *root;      /* per tree: its root in node */
 	unsigned *depth;     /* per tree: its deepest leaf's depth */
-	uint32_t *leaf_credit; /* per node: a leaf's credits are credit[this
-	                          .. the next node's) */
+	uint32_t *path_credit; /* per node: the credits of its path are
+	                          credit[this .. the next node's) */
 	struct explain_credit *credit;
+	double *isolated;    /* per node: the gain of being isolated there */
 };
 
 /* name[0..f->nfeature): the model's feature names. */

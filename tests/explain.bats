@@ -85,17 +85,21 @@ causes() {
 
 @test "ifscore --explain: every walk gives the same causes" {
 	sensorgen -n 3000 -D 3 -k spike,drift,dropout --seed 11 >in.tsv
-	for e in 0 2; do
-		model="$(normal_model $e)"
+	# Trained with the range penalty (the default), and without.
+	iftrain --no-penalize-range -c 0.01 --seed 1 -o plain.if "$BATS_FILE_TMPDIR/n.tsv"
+	for model in "$(normal_model 0)" "$(normal_model 2)" plain.if; do
 		for which in anomalies all; do
 			ifscore -m "$model" --explain=$which in.tsv | causes >vector.txt
 			IFTOOLS_SIMD=0 ifscore -m "$model" --explain=$which in.tsv |
 			    causes >portable.txt
+			IFTOOLS_SIMD=general ifscore -m "$model" --explain=$which \
+			    in.tsv | causes >walk.txt
 			ifscore -m "$model" --explain=$which --json in.tsv |
 			    jq -r .cause >general.txt
 			[ "$(wc -l <vector.txt)" -eq 3000 ]
 			[ "$(grep -c . vector.txt)" -gt 0 ]
 			cmp vector.txt portable.txt
+			cmp vector.txt walk.txt
 			cmp vector.txt general.txt
 		done
 	done
@@ -103,8 +107,9 @@ causes() {
 
 @test "ifscore --explain --json: the credits are JSON and sum to 1 + log2(score)" {
 	sensorgen -n 2000 -k burst,spike,dropout --seed 4 >in.tsv
-	for e in 0 2; do
-		ifscore -m "$(normal_model $e)" --json --explain=all in.tsv >out.jsonl
+	iftrain --no-penalize-range -c 0.01 --seed 1 -o plain.if "$BATS_FILE_TMPDIR/n.tsv"
+	for model in "$(normal_model 0)" "$(normal_model 2)" plain.if; do
+		ifscore -m "$model" --json --explain=all in.tsv >out.jsonl
 		run python3 -c '
 import json, math, sys
 n = 0

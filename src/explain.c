@@ -401,17 +401,16 @@ walk(const struct explainer *e, const struct tree *t, const double *gain,
 
 enum { LANES = 8 };
 
-/* Add the credits of a row whose walk ended at node a: its path's, and
- * where a is a split (the range penalty isolated the row there) that of
- * being cut off. */
+/* Add the credits of a row whose walk ended at node a, from j to end:
+ * its path's, and where a is a split (the range penalty isolated the row
+ * there) that of being cut off. */
 static void
-end_laid_out(const struct explainer *e, uint32_t a, const double *x,
-             double *credit)
+end_laid_out(const struct explainer *e, uint32_t a, uint32_t j,
+             uint32_t end, const double *x, double *credit)
 {
 	const struct explain_node *p = &e->node[a];
-	uint32_t j;
 
-	for (j = e->path_credit[a]; j < e->path_credit[a + 1]; j++)
+	for (; j < end; j++)
 		credit[e->credit[j].cause] += e->credit[j].credit;
 	if (p->left != a)
 		credit[e->cause_of[2 * (size_t)p->feature +
@@ -435,7 +434,7 @@ walk_laid_out(const struct explainer *e, const double *const *x,
 	for (t = 0; t < e->f->ntree; t++)
 		for (r = 0; r < n; r += LANES) {
 			const double *xk[LANES];
-			uint32_t at[LANES];
+			uint32_t at[LANES], start[LANES], end[LANES];
 			size_t m = n - r < LANES ? n - r : LANES;
 
 			for (k = 0; k < LANES; k++) {
@@ -452,8 +451,17 @@ walk_laid_out(const struct explainer *e, const double *const *x,
 					at[k] = v >= p->low && v <= p->high ?
 					        next : at[k];
 				}
+			/* The lanes' credits are far apart in memory: their
+			 * loads are all started before any is used. */
+			for (k = 0; k < m; k++) {
+				start[k] = e->path_credit[at[k]];
+				end[k] = e->path_credit[at[k] + 1];
+			}
 			for (k = 0; k < m; k++)
-				end_laid_out(e, at[k], xk[k], credit[r + k]);
+				__builtin_prefetch(e->credit + start[k]);
+			for (k = 0; k < m; k++)
+				end_laid_out(e, at[k], start[k], end[k], xk[k],
+				             credit[r + k]);
 		}
 }
 

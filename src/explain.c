@@ -137,14 +137,16 @@ lay_out_tree(struct explainer *e, const struct tree *t, const double *gain,
 	for (head = 0; head < fill; head++) {
 		const struct node *n = &t->node[old[head]];
 		struct explain_node *x = &e->node[base + head];
+		struct explain_end *end;
 
 		if (head == depth_end) {
 			depth++;
 			depth_end = fill;
 		}
-		e->path_credit[base + head] = (uint32_t)leaf->n;
+		end = &e->end[base + head];
+		*end = (struct explain_end){ 0, INFINITY, (uint32_t)leaf->n,
+		                             (uint32_t)count[head], 0, 0 };
 		append_credits(leaf, pc.credit + first[head], count[head]);
-		e->isolated[base + head] = 0;
 		if (n->feature == NODE_LEAF) {
 			*x = (struct explain_node){ INFINITY, -INFINITY,
 			                            INFINITY, 0,
@@ -157,7 +159,10 @@ lay_out_tree(struct explainer *e, const struct tree *t, const double *gain,
 		if (e->f->penalize_range) {
 			x->low = n->low;
 			x->high = n->high;
-			e->isolated[base + head] = gain[2 * (size_t)old[head] + 1];
+			end->isolated = gain[2 * (size_t)old[head] + 1];
+			end->high = n->high;
+			end->feature = (uint32_t)n->feature;
+			end->split = 1;
 		}
 		old[fill] = n->left;
 		old[fill + 1] = n->right;
@@ -194,9 +199,7 @@ lay_out(struct explainer *e)
 	if (total >= UINT32_MAX)
 		return;
 	e->node = xreallocarray(NULL, total, sizeof *e->node);
-	e->path_credit = xreallocarray(NULL, total + 1,
-	                               sizeof *e->path_credit);
-	e->isolated = xreallocarray(NULL, total, sizeof *e->isolated);
+	e->end = xreallocarray(NULL, total, sizeof *e->end);
 	e->root = xreallocarray(NULL, f->ntree, sizeof *e->root);
 	e->depth = xreallocarray(NULL, f->ntree, sizeof *e->depth);
 	total = 0;
@@ -207,7 +210,6 @@ lay_out(struct explainer *e)
 	}
 	if (leaf.n >= UINT32_MAX)
 		die("a forest too large to explain");
-	e->path_credit[total] = (uint32_t)leaf.n;
 	e->credit = leaf.credit;
 }
 
@@ -287,8 +289,7 @@ explainer_free(struct explainer *e)
 	free(e->node);
 	free(e->root);
 	free(e->depth);
-	free(e->path_credit);
-	free(e->isolated);
+	free(e->end);
 	free(e->credit);
 	memset(e, 0, sizeof *e);
 }
@@ -401,20 +402,22 @@ walk(const struct explainer *e, const struct tree *t, const double *gain,
 
 enum { LANES = 8 };
 
-/* Add the credits of a row whose walk ended at node a, from j to end:
- * its path's, and where a is a split (the range penalty isolated the row
- * there) that of being cut off. */
+/* Add the credits of a row whose walk ended at end: its path's, and
+ * where that is a split (the range penalty isolated the row there) that
+ * of being cut off. */
 static void
-end_laid_out(const struct explainer *e, uint32_t a, uint32_t j,
-             uint32_t end, const double *x, double *credit)
+end_laid_out(const struct explainer *e, const struct explain_end *end,
+             const double *x, double *credit)
 {
-	const struct explain_node *p = &e->node[a];
+	const struct explain_credit *c = e->credit + end->start;
+	uint32_t j;
 
-	for (; j < end; j++)
-		credit[e->credit[j].cause] += e->credit[j].credit;
-	if (p->left != a)
-		credit[e->cause_of[2 * (size_t)p->feature +
-		                   (x[p->feature] > p->high)]] += e->isolated[a];
+	for (j = 0; j < end->count; j++)
+		credit[c[j].cause] += c[j].credit;
+	if (end->split)
+		credit[e->cause_of[2 * (size_t)end->feature +
+		                   (x[end->feature] > end->high)]] +=
+		    end->isolated;
 }
 
 /* Complete rows x[0..n) through the layout, a tree at a time so that it
@@ -434,7 +437,8 @@ walk_laid_out(const struct explainer *e, const double *const *x,
 	for (t = 0; t < e->f->ntree; t++)
 		for (r = 0; r < n; r += LANES) {
 			const double *xk[LANES];
-			uint32_t at[LANES], start[LANES], end[LANES];
+			const struct explain_end *end[LANES];
+			uint32_t at[LANES];
 			size_t m = n - r < LANES ? n - r : LANES;
 
 			for (k = 0; k < LANES; k++) {
@@ -454,14 +458,11 @@ walk_laid_out(const struct explainer *e, const double *const *x,
 			/* The lanes' credits are far apart in memory: their
 			 * loads are all started before any is used. */
 			for (k = 0; k < m; k++) {
-				start[k] = e->path_credit[at[k]];
-				end[k] = e->path_credit[at[k] + 1];
+				end[k] = &e->end[at[k]];
+				__builtin_prefetch(e->credit + end[k]->start);
 			}
 			for (k = 0; k < m; k++)
-				__builtin_prefetch(e->credit + start[k]);
-			for (k = 0; k < m; k++)
-				end_laid_out(e, at[k], start[k], end[k], xk[k],
-				             credit[r + k]);
+				end_laid_out(e, end[k], xk[k], credit[r + k]);
 		}
 }
 

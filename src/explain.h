@@ -63,6 +63,17 @@ struct explain_credit {
 	uint32_t cause;
 };
 
+/* What a row whose walk ends at a node is credited with: the credits of
+ * the node's path, credit[start .. start + count), and at a split (the
+ * range penalty isolated the row there) the gain of being cut off. */
+struct explain_end {
+	double isolated;
+	double high;         /* above it the cut is high, else low */
+	uint32_t start, count;
+	uint32_t feature;
+	uint32_t split;      /* 1 at a split */
+};
+
 struct explainer {
 	const struct forest *f;
 	size_t ncause;
@@ -77,10 +88,8 @@ struct explainer {
 	struct explain_node *node; /* every tree, or NULL with hyperplanes */
 	uint32_t *root;      /* per tree: its root in node */
 	unsigned *depth;     /* per tree: its deepest leaf's depth */
-	uint32_t *path_credit; /* per node: the credits of its path are
-	                          credit[this .. the next node's) */
+	struct explain_end *end; /* per node: a walk that ends there */
 	struct explain_credit *credit;
-	double *isolated;    /* per node: the gain of being isolated there */
 };
 
 /* name[0..f->nfeature): the model's feature names. */

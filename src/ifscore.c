@@ -10,6 +10,7 @@
 #include "pipeline.h"
 #include "tsv.h"
 #include "util.h"
+#include "walk.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -195,7 +196,7 @@ find_group(const struct model *m, const struct tsv *t)
 /* --- The steps of a row, wired ------------------------------------------
  *
  * A row's way through ifscore: the reader (tsv.c), parse (prepare), the
- * context features (context.c, ordered), the walk (score.c), explain
+ * context features (context.c, ordered), the walk (walk.c), explain
  * (explain.c, with --explain), format (format.c); the pipeline
  * (pipeline.c) runs them on the worker threads and writes the rows back
  * in input order. */
@@ -213,6 +214,7 @@ struct scoring {
 	struct context *context;      /* changed by the ordered step only */
 	const struct explainer *explain; /* NULL without --explain */
 	enum explain_rows explain_rows;
+	struct walk walk;
 };
 
 /* A chunk's own memory. */
@@ -396,11 +398,11 @@ write_row(const struct scoring *s, struct batch *b, struct chunk *c,
 static void
 finish_chunk(void *arg, struct chunk *c)
 {
-	const struct scoring *s = arg;
+	struct scoring *s = arg;
 	struct batch *b = c->work;
 	size_t start, end, i;
 
-	forest_score_block(&s->m->forest, b->x, c->n, b->score);
+	walk_rows(&s->walk, b->x, c->n, b->score);
 	for (start = 0; start < c->n; start = end) {
 		end = s->explain != NULL ? explain_window(s, b, c, start) : c->n;
 		for (i = start; i < end; i++)
@@ -430,11 +432,11 @@ added_columns(const struct model *m, const struct options *opt, size_t *n)
 /* Score every row; exit status 0, or 2 after a bad row or input. */
 static int
 score_stream(const struct options *opt, struct tsv *t, struct out *o,
-             const struct model *m, const size_t *cols, double threshold)
+             struct model *m, const size_t *cols, double threshold)
 {
 	struct scoring s = { m, t, cols, threshold, { 0 }, -1,
 	                     opt->max_groups, opt->show_context, NULL, NULL,
-	                     opt->explain };
+	                     opt->explain, { 0 } };
 	struct explainer e;
 	struct pipeline_steps steps = {
 		&s, batch_new, batch_free, parse_chunk, NULL, finish_chunk
@@ -463,7 +465,9 @@ score_stream(const struct options *opt, struct tsv *t, struct out *o,
 	format_init(&s.format, opt->json ? FORMAT_JSON : FORMAT_TSV, t, cols,
 	            m->nraw, added, nadded);
 	format_header(&s.format, o);
+	walk_init(&s.walk, &m->forest);
 	pipeline_run(t, o, &steps, &popt);
+	walk_free(&s.walk);
 	format_free(&s.format);
 	free(added);
 	context_free(s.context);

@@ -108,6 +108,8 @@ static void
 append_credits(struct path_credits *pc, const struct explain_credit *c,
                size_t n)
 {
+	if (n == 0)
+		return;
 	if (pc->cap - pc->n < n) {
 		pc->cap = 2 * (pc->n + n);
 		pc->credit = xreallocarray(pc->credit, pc->cap,
@@ -210,7 +212,8 @@ lay_out(struct explainer *e)
 	}
 	if (leaf.n >= UINT32_MAX)
 		die("a forest too large to explain");
-	e->credit = leaf.credit;
+	/* Trees of one leaf have no credits; the walk still points here. */
+	e->credit = leaf.credit ? leaf.credit : xcalloc(1, sizeof *e->credit);
 }
 
 /* Group the causes by sensor, the name without its mark, in the order

@@ -16,14 +16,16 @@
 
 struct options {
 	const char *model;
+	const char *columns;          /* --columns: the input is headerless */
 	double threshold;
 	int has_threshold, unbuffered, json, strict, print_model, jobs;
+	int bad_rows_ok;
 	char delim;
 };
 
 static const char usage_text[] =
-    "usage: ifscore -m MODEL [-u] [-d CHAR] [-j N] [-T X] [--json] [--strict]\n"
-    "               [FILE ...]\n"
+    "usage: ifscore -m MODEL [-u] [-d CHAR] [-j N] [-T X] [--bad-rows-ok]\n"
+    "               [--columns NAMES] [--json] [--strict] [FILE ...]\n"
     "       ifscore -m MODEL --print-model\n";
 
 static const char help_text[] =
@@ -34,13 +36,18 @@ static const char help_text[] =
     "  -d, --delimiter CHAR   field delimiter [tab]\n"
     "  -j, --jobs N           scoring threads [online CPUs]\n"
     "  -u, --unbuffered       flush after every line\n"
+    "      --bad-rows-ok      exit 0 even after bad rows (still reported)\n"
+    "      --columns NAMES    the input has no header line; NAMES\n"
+    "                         (comma-separated) are its columns; no header\n"
+    "                         line is written either\n"
     "      --json             write JSON Lines instead of TSV\n"
     "      --strict           stop at the first bad row\n"
     "      --print-model      check the model, write it out as read, exit\n"
     "  -h, --help             print this help and exit\n"
     "  -V, --version          print the version and exit\n";
 
-enum { OPT_JSON = 256, OPT_STRICT, OPT_PRINT_MODEL };
+enum { OPT_JSON = 256, OPT_STRICT, OPT_PRINT_MODEL, OPT_COLUMNS,
+       OPT_BAD_ROWS_OK };
 
 static void
 parse_options(struct options *o, int *argc, char ***argv)
@@ -54,6 +61,8 @@ parse_options(struct options *o, int *argc, char ***argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "print-model", no_argument, NULL, OPT_PRINT_MODEL },
+		{ "columns", required_argument, NULL, OPT_COLUMNS },
+		{ "bad-rows-ok", no_argument, NULL, OPT_BAD_ROWS_OK },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -92,6 +101,12 @@ parse_options(struct options *o, int *argc, char ***argv)
 		case OPT_PRINT_MODEL:
 			o->print_model = 1;
 			break;
+		case OPT_COLUMNS:
+			o->columns = optarg;
+			break;
+		case OPT_BAD_ROWS_OK:
+			o->bad_rows_ok = 1;
+			break;
 		case 'h':
 			help_exit(usage_text, help_text);
 			break;
@@ -107,6 +122,8 @@ parse_options(struct options *o, int *argc, char ***argv)
 		usage_error("no model given (-m MODEL)");
 	if (o->print_model && *argc > 0)
 		usage_error("--print-model reads no input files");
+	if (o->strict && o->bad_rows_ok)
+		usage_error("--strict and --bad-rows-ok cannot be combined");
 }
 
 /* The input column of every model feature, or exit naming what is
@@ -561,7 +578,8 @@ score_tsv(const struct options *opt, struct tsv *t, struct out *o,
 	pipeline_start(&p, m, t, cols, threshold, opt, o);
 	t->before_read = pipeline_drain;
 	t->before_read_arg = &p;
-	write_tsv_header(o, t);
+	if (!t->headerless)
+		write_tsv_header(o, t);
 	while (!p.stopped && tsv_next_unsplit(t)) {
 		struct chunk *c = pipeline_next(&p);
 
@@ -632,6 +650,8 @@ main(int argc, char *argv[])
 	}
 
 	tsv_open(&t, argv, argc, opt.delim);
+	if (opt.columns)
+		tsv_set_columns(&t, opt.columns, "--columns");
 	out_init(&o, STDOUT_FILENO, "standard output");
 	if (!tsv_read_header(&t))
 		exit(EXIT_TROUBLE);
@@ -644,5 +664,7 @@ main(int argc, char *argv[])
 	free(cols);
 	model_free(&m);
 	tsv_close(&t);
-	return t.failed ? EXIT_TROUBLE : 0;
+	/* --bad-rows-ok: an input that could not be read still counts. */
+	return t.bad_input || (t.failed && !opt.bad_rows_ok) ? EXIT_TROUBLE :
+	       0;
 }

@@ -527,16 +527,9 @@ set_threshold(const struct options *o, struct model *m,
 	scores = xreallocarray(NULL, n, sizeof *scores);
 	forest_prepare(&m->forest);
 	forest_score_rows(&m->forest, tr->kept.rows, n, scores, o->threads);
-	if (o->contamination > 0) {
-		/* scikit-learn: offset_ = percentile(-scores, 100 * f), and a
-		 * row is an anomaly when its score exceeds -offset_. */
-		struct scoreset negated = { 0 };
-
-		for (i = 0; i < n; i++)
-			scoreset_add(&negated, -scores[i], 0);
-		m->threshold = -scoreset_quantile(&negated, o->contamination);
-		scoreset_free(&negated);
-	}
+	if (o->contamination > 0)
+		m->threshold = contamination_threshold(scores, n,
+		                                       o->contamination);
 	for (i = 0; i < n; i++)
 		flagged += forest_is_anomaly(scores[i], m->threshold);
 	if (o->verbose)

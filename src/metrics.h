@@ -51,6 +51,12 @@ double scoreset_quantile(struct scoreset *s, double q); /* q in [0, 1] */
 double scoreset_roc_auc(struct scoreset *s);      /* NaN with one class */
 double scoreset_average_precision(struct scoreset *s); /* NaN with no positive */
 
+/* The threshold a contamination share sets over n scores, as scikit-
+ * learn's IsolationForest sets it: offset_ = percentile(-scores, 100 *
+ * contamination), and a score above -offset_ is an anomaly. */
+double contamination_threshold(const double *scores, size_t n,
+                               double contamination);
+
 /* Sort doubles (no NaN) ascending, in place, in O(n log n). */
 void sort_doubles(double *v, size_t n);
 

@@ -1,6 +1,7 @@
 /* iftrain: train an Isolation Forest from TSV and write a model file. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "forest.h"
+#include "merge.h"
 #include "metrics.h"
 #include "model.h"
 #include "parallel.h"
@@ -34,11 +35,19 @@ struct options {
 	char *features, *exclude;
 	char delim;
 	int verbose, threads;
+	int has_contamination;
+	char **models;            /* -m: merge these instead of training */
+	size_t nmodel;
+	const char *training_option; /* the first one given, for -m */
+	const char *columns;      /* --columns: the input is headerless */
 };
 
 static const char usage_text[] =
     "usage: iftrain [-v] [-c auto|F] [-d CHAR] [-e LEVEL] [-f LIST] [-j N]\n"
-    "               [-o FILE] [-s N] [-t N] [-x LIST] [--seed N] [FILE ...]\n";
+    "               [-o FILE] [-s N] [-t N] [-x LIST] [--columns NAMES]\n"
+    "               [--seed N] [FILE ...]\n"
+    "       iftrain -m MODEL [-m MODEL ...] [-v] [-c auto|F] [-d CHAR] [-j N]\n"
+    "               [-o FILE] [--columns NAMES] [FILE ...]\n";
 
 static const char help_text[] =
     "\nTrain an Isolation Forest on the TSV rows of FILEs (or standard input)\n"
@@ -51,16 +60,43 @@ static const char help_text[] =
     "  -f, --features LIST         feature columns, comma-separated\n"
     "                              [every numeric column but 'label']\n"
     "  -j, --jobs N                worker threads [online CPUs]\n"
+    "  -m, --model MODEL           merge the trees of the MODELs, in order,\n"
+    "                              instead of training; with -c F, set the\n"
+    "                              threshold from the data\n"
     "  -o, --output FILE           write the model to FILE, atomically [stdout]\n"
     "  -s, --sample-size N         rows per tree [min(256, rows)]\n"
     "  -t, --trees N               number of trees [100]\n"
     "  -v, --verbose               print a training summary on stderr\n"
     "  -x, --exclude LIST          columns not to use as features\n"
+    "      --columns NAMES         the input has no header line; NAMES\n"
+    "                              (comma-separated) are its columns\n"
     "      --seed N                random seed [42]\n"
     "  -h, --help                  print this help and exit\n"
     "  -V, --version               print the version and exit\n";
 
-enum { OPT_SEED = 256 };
+enum { OPT_SEED = 256, OPT_COLUMNS };
+
+/* The name of an option that only training reads, or NULL: merging
+ * trains nothing, so it cannot take them. */
+static const char *
+training_option(int c)
+{
+	switch (c) {
+	case 'e':
+		return "--extension";
+	case 'f':
+		return "--features";
+	case 's':
+		return "--sample-size";
+	case 't':
+		return "--trees";
+	case 'x':
+		return "--exclude";
+	case OPT_SEED:
+		return "--seed";
+	}
+	return NULL;
+}
 
 static void
 parse_options(struct options *o, int *argc, char ***argv)
@@ -71,6 +107,8 @@ parse_options(struct options *o, int *argc, char ***argv)
 		{ "extension", required_argument, NULL, 'e' },
 		{ "features", required_argument, NULL, 'f' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "model", required_argument, NULL, 'm' },
+		{ "columns", required_argument, NULL, OPT_COLUMNS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "sample-size", required_argument, NULL, 's' },
 		{ "trees", required_argument, NULL, 't' },
@@ -90,10 +128,13 @@ parse_options(struct options *o, int *argc, char ***argv)
 	o->delim = '\t';
 	o->threads = default_threads();
 	opterr = 0;
-	while ((c = getopt_long(*argc, *argv, ":c:d:e:f:j:o:s:t:vx:hV", longopts,
+	while ((c = getopt_long(*argc, *argv, ":c:d:e:f:j:m:o:s:t:vx:hV", longopts,
 	                        NULL)) != -1) {
+		if (o->training_option == NULL)
+			o->training_option = training_option(c);
 		switch (c) {
 		case 'c':
+			o->has_contamination = 1;
 			o->contamination = strcmp(optarg, "auto") == 0 ? 0 :
 			    opt_real("--contamination", optarg, 0, 0.5, 0);
 			break;
@@ -109,6 +150,14 @@ parse_options(struct options *o, int *argc, char ***argv)
 			break;
 		case 'j':
 			o->threads = (int)opt_integer("--jobs", optarg, 1, 64);
+			break;
+		case 'm':
+			o->models = xreallocarray(o->models, o->nmodel + 1,
+			                          sizeof *o->models);
+			o->models[o->nmodel++] = optarg;
+			break;
+		case OPT_COLUMNS:
+			o->columns = optarg;
 			break;
 		case 'o':
 			o->output = optarg;
@@ -144,6 +193,8 @@ parse_options(struct options *o, int *argc, char ***argv)
 	*argv += optind;
 	if (o->features && o->exclude)
 		usage_error("--features and --exclude cannot be combined");
+	if (o->nmodel > 0 && o->training_option != NULL)
+		usage_error("%s cannot be combined with --model", o->training_option);
 }
 
 /* --- Choosing the feature columns ------------------------------------- */
@@ -537,6 +588,93 @@ set_threshold(const struct options *o, struct model *m,
 	free(scores);
 }
 
+/* -o FILE, or standard output. */
+static void
+write_output(const struct options *o, const struct model *m)
+{
+	if (o->output)
+		write_model_file(m, o->output);
+	else
+		model_write(m, STDOUT_FILENO, "standard output");
+}
+
+/* --- Merging ---------------------------------------------------------- */
+
+static void
+print_merge_summary(const struct options *o, const struct model *m,
+                    const struct rethreshold *r, const char *how)
+{
+	fprintf(stderr, "%s: models merged: %zu, trees: %zu, sample size: "
+	        "%zu, threshold: %.6f (%s)\n", progname, o->nmodel,
+	        m->forest.ntree, m->forest.sample_size, m->threshold, how);
+	if (r == NULL)
+		return;
+	fprintf(stderr, "%s: rows scored: %llu, skipped for no feature value: "
+	        "%llu\n", progname, (unsigned long long)r->scored,
+	        (unsigned long long)r->skipped_empty);
+	fprintf(stderr, "%s: Normal: %llu, Anomalies: %llu, Anomaly Ratio: "
+	        "%.2f%%%s\n", progname,
+	        (unsigned long long)(r->kept - r->flagged),
+	        (unsigned long long)r->flagged,
+	        r->kept ? 100.0 * (double)r->flagged / (double)r->kept : 0.0,
+	        r->kept == r->scored ? "" : " (on a sample of rows)");
+}
+
+/* The merged model's threshold from its scores of the input rows. */
+static void
+rethreshold(const struct options *o, struct model *m, int argc,
+            char **argv, struct rethreshold *r)
+{
+	struct tsv t;
+
+	tsv_open(&t, argv, argc, o->delim);
+	if (o->columns)
+		tsv_set_columns(&t, o->columns, "--columns");
+	if (!tsv_read_header(&t))
+		exit(EXIT_TROUBLE);
+	model_rethreshold(m, &t, o->contamination, o->threads, r);
+	if (t.failed)
+		die("no model written: the input has errors");
+	if (r->scored == 0)
+		die("no model written: no row has a feature value");
+	tsv_close(&t);
+}
+
+/* -m A -m B ...: one model of every tree.  The threshold: with -c F, set
+ * from the data; with -c auto, 0.5; without -c, the inputs' own when they
+ * agree, else 0.5. */
+static void
+merge_models(const struct options *o, int argc, char **argv)
+{
+	struct model m;
+	struct rethreshold r;
+	char error[512];
+	int same, from_data = o->has_contamination && o->contamination > 0;
+	const char *how = "as the inputs'";
+
+	if (!from_data && argc > 0)
+		usage_error("--model reads input files only with -c F");
+	if (model_merge_files(&m, o->models, o->nmodel, &same, error,
+	                      sizeof error) < 0)
+		die("%s", error);
+	if (from_data) {
+		rethreshold(o, &m, argc, argv, &r);
+		how = "contamination set";
+	} else if (o->has_contamination || !same) {
+		if (!o->has_contamination)
+			warnf("the inputs' thresholds differ: the merged model "
+			      "has the auto threshold, 0.5 (-c F with data "
+			      "sets one)");
+		m.contamination = 0;
+		m.threshold = 0.5;
+		how = "contamination auto";
+	}
+	if (o->verbose)
+		print_merge_summary(o, &m, from_data ? &r : NULL, how);
+	write_output(o, &m);
+	model_free(&m);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -548,10 +686,17 @@ main(int argc, char *argv[])
 
 	set_progname(argv[0]);
 	parse_options(&o, &argc, &argv);
+	if (o.nmodel > 0) {
+		merge_models(&o, argc, argv);
+		free(o.models);
+		return 0;
+	}
 
 	memset(&m, 0, sizeof m);
 	memset(&tr, 0, sizeof tr);
 	tsv_open(&t, argv, argc, o.delim);
+	if (o.columns)
+		tsv_set_columns(&t, o.columns, "--columns");
 	if (!tsv_read_header(&t))
 		exit(EXIT_TROUBLE);
 	if (!tsv_next(&t))
@@ -577,10 +722,7 @@ main(int argc, char *argv[])
 	m.seed = o.seed;
 	set_threshold(&o, &m, &tr);
 
-	if (o.output)
-		write_model_file(&m, o.output);
-	else
-		model_write(&m, STDOUT_FILENO, "standard output");
+	write_output(&o, &m);
 
 	sampler_free(tr.sampler);
 	if (tr.keep_rows)

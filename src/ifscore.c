@@ -1,5 +1,6 @@
 /* ifscore: score a TSV stream line by line against an Isolation Forest. */
 #include "forest.h"
+#include "merge.h"
 #include "model.h"
 #include "parallel.h"
 #include "num.h"
@@ -124,31 +125,6 @@ parse_options(struct options *o, int *argc, char ***argv)
 		usage_error("--print-model reads no input files");
 	if (o->strict && o->bad_rows_ok)
 		usage_error("--strict and --bad-rows-ok cannot be combined");
-}
-
-/* The input column of every model feature, or exit naming what is
- * missing and what the model needs. */
-static size_t *
-find_features(const struct model *m, const struct tsv *t)
-{
-	size_t n = m->forest.nfeature, i, j;
-	size_t *cols;
-
-	for (i = 0; i < n; i++) {
-		if (tsv_column(t, m->feature[i]) >= 0)
-			continue;
-		fprintf(stderr, "%s: %s:%lu: missing feature column '%s' (the "
-		        "model needs:", progname, t->name, t->line,
-		        m->feature[i]);
-		for (j = 0; j < n; j++)
-			fprintf(stderr, "%s %s", j ? "," : "", m->feature[j]);
-		fputs(")\n", stderr);
-		exit(EXIT_TROUBLE);
-	}
-	cols = xreallocarray(NULL, n, sizeof *cols);
-	for (i = 0; i < n; i++)
-		cols[i] = (size_t)tsv_column(t, m->feature[i]);
-	return cols;
 }
 
 /* --- TSV output ------------------------------------------------------- */
@@ -655,7 +631,7 @@ main(int argc, char *argv[])
 	out_init(&o, STDOUT_FILENO, "standard output");
 	if (!tsv_read_header(&t))
 		exit(EXIT_TROUBLE);
-	cols = find_features(&m, &t);
+	cols = model_columns(&m, &t);
 	if (opt.json)
 		score_json(&opt, &t, &o, &m, cols, threshold);
 	else

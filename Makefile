@@ -98,6 +98,12 @@ bench: all
 bench-quality: all
 	tests/bench/quality
 
+# Scoring across hosts: GNU parallel over a real sshd on loopback.  Not part
+# of make test, as it needs sshd, ssh and parallel; skipped (with the
+# reason) when they are missing or sshd cannot start.
+check-cluster: all need-bats
+	bats $(BATS_FLAGS) tests/cluster
+
 lint-man:
 	mandoc -Tlint -Wwarning $(MAN1) $(MAN5)
 
@@ -117,7 +123,7 @@ uninstall:
 clean:
 	rm -rf $(BUILD) build bin
 
-.PHONY: all demo need-bats test sanitize valgrind fuzz bench bench-quality lint-man check \
+.PHONY: all demo need-bats test check-cluster sanitize valgrind fuzz bench bench-quality lint-man check \
 	install uninstall clean
 .PRECIOUS: $(BUILD)/%.o
 -include $(wildcard $(BUILD)/*.d)

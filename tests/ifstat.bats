@@ -419,3 +419,28 @@ Try 'ifstat --help' for more information." ]
 	[ "$status" -eq 2 ]
 	[ "$err" = "ifstat: write error on standard output: No space left on device" ]
 }
+
+@test "ifstat --columns: headerless in, the report without its header line" {
+	mixed > in.tsv
+	ifstat in.tsv | tail -n +2 > want
+	ifstat -w in.tsv | tail -n +2 > want_wide
+	tail -n +2 in.tsv > rows.tsv
+	cols=time,temp,hum,label,kind,score,status
+	run_split ifstat --columns "$cols" rows.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$out" = "$(cat want)" ]
+	run_split ifstat -w --columns "$cols" rows.tsv
+	[ "$out" = "$(cat want_wide)" ]
+	run_split ifstat --columns score,status </dev/null
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(metric rows <<<"$out")" = 0 ]
+}
+
+@test "ifstat --columns: a bad list is a usage error" {
+	run_split ifstat --columns score,,status </dev/null
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifstat: invalid value 'score,,status' for --columns: an empty column name
+Try 'ifstat --help' for more information." ]
+}

@@ -73,6 +73,7 @@ sshd_start() {
 			KbdInteractiveAuthentication no
 			PermitRootLogin prohibit-password
 			PrintMotd no
+			MaxStartups 64
 		EOF
 		sshd_try "$dir" && break
 	done

@@ -98,6 +98,9 @@ bench: all
 bench-quality: all
 	tests/bench/quality
 
+bench-cluster: all
+	tests/bench/cluster
+
 # Scoring across hosts: GNU parallel over a real sshd on loopback.  Not part
 # of make test, as it needs sshd, ssh and parallel; skipped (with the
 # reason) when they are missing or sshd cannot start.
@@ -123,7 +126,8 @@ uninstall:
 clean:
 	rm -rf $(BUILD) build bin
 
-.PHONY: all demo need-bats test check-cluster sanitize valgrind fuzz bench bench-quality lint-man check \
+.PHONY: all demo need-bats test check-cluster sanitize valgrind fuzz bench bench-quality \
+	bench-cluster lint-man check \
 	install uninstall clean
 .PRECIOUS: $(BUILD)/%.o
 -include $(wildcard $(BUILD)/*.d)

@@ -97,6 +97,7 @@ bench: all
 
 bench-quality: all
 	tests/bench/quality
+	tests/bench/context
 
 bench-cluster: all
 	tests/bench/cluster

@@ -1,5 +1,6 @@
 /* iftrain: train an Isolation Forest from TSV and write a model file. */
 #define _XOPEN_SOURCE 700 /* realpath */
+#include "context.h"
 #include "forest.h"
 #include "merge.h"
 #include "metrics.h"
@@ -35,6 +36,8 @@ struct options {
 	char *features, *exclude;
 	char delim;
 	int verbose, threads;
+	struct context_recipe context; /* -w, -g, --context */
+	size_t max_groups;
 	int has_contamination;
 	char **models;            /* -m: merge these instead of training */
 	size_t nmodel;
@@ -43,11 +46,12 @@ struct options {
 };
 
 static const char usage_text[] =
-    "usage: iftrain [-v] [-c auto|F] [-d CHAR] [-e LEVEL] [-f LIST] [-j N]\n"
-    "               [-o FILE] [-s N] [-t N] [-x LIST] [--columns NAMES]\n"
+    "usage: iftrain [-v] [-c auto|F] [-d CHAR] [-e LEVEL] [-f LIST] [-g COL]\n"
+    "               [-j N] [-o FILE] [-s N] [-t N] [-w N] [-x LIST]\n"
+    "               [--columns NAMES] [--context LIST] [--max-groups N]\n"
     "               [--seed N] [FILE ...]\n"
     "       iftrain -m MODEL [-m MODEL ...] [-v] [-c auto|F] [-d CHAR] [-j N]\n"
-    "               [-o FILE] [--columns NAMES] [FILE ...]\n";
+    "               [-o FILE] [--columns NAMES] [--max-groups N] [FILE ...]\n";
 
 static const char help_text[] =
     "\nTrain an Isolation Forest on the TSV rows of FILEs (or standard input)\n"
@@ -59,6 +63,8 @@ static const char help_text[] =
     "                              features (0 .. features-1) [0]\n"
     "  -f, --features LIST         feature columns, comma-separated\n"
     "                              [every numeric column but 'label']\n"
+    "  -g, --group COL             with -w: each value of COL is a series\n"
+    "                              of its own [one series]\n"
     "  -j, --jobs N                worker threads [online CPUs]\n"
     "  -m, --model MODEL           merge the trees of the MODELs, in order,\n"
     "                              instead of training; with -c F, set the\n"
@@ -67,14 +73,19 @@ static const char help_text[] =
     "  -s, --sample-size N         rows per tree [min(256, rows)]\n"
     "  -t, --trees N               number of trees [100]\n"
     "  -v, --verbose               print a training summary on stderr\n"
+    "  -w, --window N              add context features over the last N\n"
+    "                              readings of each series [none]\n"
     "  -x, --exclude LIST          columns not to use as features\n"
     "      --columns NAMES         the input has no header line; NAMES\n"
     "                              (comma-separated) are its columns\n"
+    "      --context LIST          with -w: context kinds: mean, std, dev,\n"
+    "                              trend, same [" CONTEXT_DEFAULT_TEXT "]\n"
+    "      --max-groups N          with -g: at most N series [10000]\n"
     "      --seed N                random seed [42]\n"
     "  -h, --help                  print this help and exit\n"
     "  -V, --version               print the version and exit\n";
 
-enum { OPT_SEED = 256, OPT_COLUMNS };
+enum { OPT_SEED = 256, OPT_CONTEXT, OPT_MAX_GROUPS, OPT_COLUMNS };
 
 /* The name of an option that only training reads, or NULL: merging
  * trains nothing, so it cannot take them. */
@@ -86,12 +97,18 @@ training_option(int c)
 		return "--extension";
 	case 'f':
 		return "--features";
+	case 'g':
+		return "--group";
 	case 's':
 		return "--sample-size";
 	case 't':
 		return "--trees";
+	case 'w':
+		return "--window";
 	case 'x':
 		return "--exclude";
+	case OPT_CONTEXT:
+		return "--context";
 	case OPT_SEED:
 		return "--seed";
 	}
@@ -115,6 +132,10 @@ parse_options(struct options *o, int *argc, char ***argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "exclude", required_argument, NULL, 'x' },
 		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "group", required_argument, NULL, 'g' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "context", required_argument, NULL, OPT_CONTEXT },
+		{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -127,9 +148,11 @@ parse_options(struct options *o, int *argc, char ***argv)
 	o->seed = 42;
 	o->delim = '\t';
 	o->threads = default_threads();
+	o->context.kinds = CONTEXT_DEFAULT_KINDS;
+	o->max_groups = CONTEXT_GROUPS_DEFAULT;
 	opterr = 0;
-	while ((c = getopt_long(*argc, *argv, ":c:d:e:f:j:m:o:s:t:vx:hV", longopts,
-	                        NULL)) != -1) {
+	while ((c = getopt_long(*argc, *argv, ":c:d:e:f:g:j:m:o:s:t:vw:x:hV",
+	                        longopts, NULL)) != -1) {
 		if (o->training_option == NULL)
 			o->training_option = training_option(c);
 		switch (c) {
@@ -180,6 +203,20 @@ parse_options(struct options *o, int *argc, char ***argv)
 			o->seed = (uint64_t)opt_integer("--seed", optarg, 0,
 			                                INT64_MAX);
 			break;
+		case 'g':
+			o->context.group = optarg;
+			break;
+		case 'w':
+			o->context.window = (unsigned)opt_integer("--window",
+			    optarg, 1, CONTEXT_WINDOW_MAX);
+			break;
+		case OPT_CONTEXT:
+			opt_context_kinds(optarg, &o->context.kinds);
+			break;
+		case OPT_MAX_GROUPS:
+			o->max_groups = (size_t)opt_integer("--max-groups",
+			    optarg, 1, 100000000);
+			break;
 		case 'h':
 			help_exit(usage_text, help_text);
 			break;
@@ -193,6 +230,8 @@ parse_options(struct options *o, int *argc, char ***argv)
 	*argv += optind;
 	if (o->features && o->exclude)
 		usage_error("--features and --exclude cannot be combined");
+	if (o->context.window == 0 && o->context.group)
+		usage_error("--group needs --window");
 	if (o->nmodel > 0 && o->training_option != NULL)
 		usage_error("%s cannot be combined with --model", o->training_option);
 }
@@ -367,7 +406,10 @@ write_model_file(const struct model *m, const char *path)
 /* --- Training --------------------------------------------------------- */
 
 struct training {
-	size_t *cols;
+	size_t *cols;             /* the raw features' columns */
+	size_t nraw;
+	long group_col;           /* -g's column, or -1 */
+	struct context *context;  /* -w's state, or NULL */
 	struct sampler *sampler;
 	struct rowstore kept;     /* rows scored for the threshold */
 	int keep_rows;
@@ -501,6 +543,72 @@ feeder_stop(struct feeder *f)
 		free(f->block[k]);
 }
 
+/* The row's context features, after its raw ones; -1 (reported) when it
+ * starts a series beyond --max-groups. */
+static int
+add_context(const struct options *o, struct tsv *t, struct training *tr,
+            double *x)
+{
+	const struct tsv_field *g = tr->group_col >= 0 ?
+	                            &t->field[tr->group_col] : NULL;
+
+	if (context_apply(tr->context, g ? g->p : NULL, g ? g->n : 0, x) == 0)
+		return 0;
+	tsv_warn(t, tr->group_col, "a new group '%.*s' over --max-groups %zu",
+	         (int)g->n, g->p, o->max_groups);
+	return -1;
+}
+
+/* The model's features: the raw ones, and with -w the context features
+ * after them (the group column is never a feature), with the state that
+ * computes them. */
+static void
+name_features(const struct options *o, struct tsv *t, struct model *m,
+              struct training *tr)
+{
+	size_t nctx, i;
+
+	m->context = o->context;
+	m->context.group = NULL;
+	tr->group_col = -1;
+	if (o->context.group) {
+		tr->group_col = tsv_column(t, o->context.group);
+		if (tr->group_col < 0)
+			die("%s: no column '%s' for --group", t->name,
+			    o->context.group);
+		for (i = 0; i < tr->nraw; i++)
+			if (tr->cols[i] == (size_t)tr->group_col)
+				break;
+		if (i < tr->nraw && o->features)
+			die("--group column '%s' cannot be a feature",
+			    o->context.group);
+		if (i < tr->nraw)
+			memmove(&tr->cols[i], &tr->cols[i + 1],
+			        (--tr->nraw - i) * sizeof *tr->cols);
+		if (tr->nraw == 0)
+			die("%s:%lu: no numeric columns to use as features",
+			    t->name, t->line);
+		m->context.group = xstrdup(o->context.group);
+	}
+	nctx = context_count(&o->context, tr->nraw);
+	m->nraw = tr->nraw;
+	m->forest.nfeature = tr->nraw + nctx;
+	m->feature = xreallocarray(NULL, m->forest.nfeature, sizeof *m->feature);
+	for (i = 0; i < tr->nraw; i++)
+		m->feature[i] = xstrdup(t->column[tr->cols[i]]);
+	for (i = 0; i < nctx; i++)
+		m->feature[tr->nraw + i] = context_name(&o->context, m->feature,
+		                                        tr->nraw, i);
+	if (nctx == 0)
+		return;
+	if (!context_fits(&o->context, tr->nraw, o->max_groups))
+		usage_error("invalid value '%u' for --window: the windows of "
+		            "%zu groups (--max-groups) could take more than "
+		            "%zu GiB", o->context.window, o->max_groups,
+		            CONTEXT_MEMORY_MAX >> 30);
+	tr->context = context_new(&o->context, tr->nraw, o->max_groups);
+}
+
 static void
 read_rows(const struct options *o, struct tsv *t, struct model *m,
           struct training *tr)
@@ -523,15 +631,19 @@ read_rows(const struct options *o, struct tsv *t, struct model *m,
 	/* The first record was read to choose the features. */
 	while (first || tsv_next(t)) {
 		double *x = feeder_row(&f);
-		long missing = tsv_features(t, tr->cols, d, x);
+		long missing = tsv_features(t, tr->cols, tr->nraw, x);
 
 		first = 0;
 		if (missing < 0) {
 			tr->bad++;
 			continue;
 		}
-		if ((size_t)missing == d) {
+		if ((size_t)missing == tr->nraw) {
 			tr->skipped_empty++;
+			continue;
+		}
+		if (tr->context && add_context(o, t, tr, x) < 0) {
+			tr->bad++;
 			continue;
 		}
 		f.n[f.filling]++;
@@ -632,7 +744,8 @@ rethreshold(const struct options *o, struct model *m, int argc,
 		tsv_set_columns(&t, o->columns, "--columns");
 	if (!tsv_read_header(&t))
 		exit(EXIT_TROUBLE);
-	model_rethreshold(m, &t, o->contamination, o->threads, r);
+	model_rethreshold(m, &t, o->contamination, o->threads, o->max_groups,
+	                  r);
 	if (t.failed)
 		die("no model written: the input has errors");
 	if (r->scored == 0)
@@ -682,7 +795,6 @@ main(int argc, char *argv[])
 	struct tsv t;
 	struct model m;
 	struct training tr;
-	size_t i;
 
 	set_progname(argv[0]);
 	parse_options(&o, &argc, &argv);
@@ -701,15 +813,13 @@ main(int argc, char *argv[])
 		exit(EXIT_TROUBLE);
 	if (!tsv_next(&t))
 		die("%s: no data rows after the header", t.name);
-	tr.cols = choose_features(&o, &t, &m.forest.nfeature);
+	tr.cols = choose_features(&o, &t, &tr.nraw);
+	name_features(&o, &t, &m, &tr);
 	if ((size_t)o.extension >= m.forest.nfeature)
 		usage_error("invalid value '%lld' for --extension: must be at "
 		            "most %zu (features - 1)", o.extension,
 		            m.forest.nfeature - 1);
 	m.forest.extension = (unsigned)o.extension;
-	m.feature = xreallocarray(NULL, m.forest.nfeature, sizeof *m.feature);
-	for (i = 0; i < m.forest.nfeature; i++)
-		m.feature[i] = xstrdup(t.column[tr.cols[i]]);
 	read_rows(&o, &t, &m, &tr);
 	if (t.failed)
 		die("no model written: the input has errors");
@@ -728,6 +838,7 @@ main(int argc, char *argv[])
 	if (tr.keep_rows)
 		rowstore_free(&tr.kept);
 	free(tr.cols);
+	context_free(tr.context);
 	model_free(&m);
 	tsv_close(&t);
 	return 0;

@@ -1,4 +1,5 @@
 #include "merge.h"
+#include "context.h"
 #include "metrics.h"
 #include "out.h"
 #include "sample.h"
@@ -152,7 +153,7 @@ model_merge_files(struct model *m, char **paths, size_t n,
 size_t *
 model_columns(const struct model *m, const struct tsv *t)
 {
-	size_t n = m->forest.nfeature, i, j;
+	size_t n = m->nraw, i, j;
 	size_t *cols;
 
 	for (i = 0; i < n; i++) {
@@ -189,12 +190,61 @@ score_block(const struct model *m, const double *rows, size_t n,
 		rowstore_add(kept, &scores[i]);
 }
 
+long
+model_group_column(const struct model *m, const struct tsv *t)
+{
+	long col;
+
+	if (m->context.group == NULL)
+		return -1;
+	col = tsv_column(t, m->context.group);
+	if (col >= 0)
+		return col;
+	if (t->headerless)
+		die("missing group column '%s' in --columns (the model's "
+		    "context is per '%s')", m->context.group,
+		    m->context.group);
+	die("%s:%lu: missing group column '%s' (the model's context is per "
+	    "'%s')", t->name, t->line, m->context.group, m->context.group);
+}
+
+struct context *
+model_context(const struct model *m, size_t max_groups)
+{
+	if (m->context.window == 0)
+		return NULL;
+	if (!context_fits(&m->context, m->nraw, max_groups))
+		usage_error("invalid value '%zu' for --max-groups: the model's "
+		            "windows of %u readings could take more than %zu "
+		            "GiB", max_groups, m->context.window,
+		            CONTEXT_MEMORY_MAX >> 30);
+	return context_new(&m->context, m->nraw, max_groups);
+}
+
+/* A row's context features after its raw ones, as iftrain and ifscore
+ * compute them; 0, or -1 (reported) for a series beyond max_groups. */
+static int
+add_context(struct context *c, struct tsv *t, long group_col,
+            size_t max_groups, double *x)
+{
+	const struct tsv_field *g = group_col >= 0 ? &t->field[group_col] :
+	                            NULL;
+
+	if (context_apply(c, g ? g->p : NULL, g ? g->n : 0, x) == 0)
+		return 0;
+	tsv_warn(t, group_col, "a new group '%.*s' over --max-groups %zu",
+	         (int)g->n, g->p, max_groups);
+	return -1;
+}
+
 void
 model_rethreshold(struct model *m, struct tsv *t, double contamination,
-                  int threads, struct rethreshold *r)
+                  int threads, size_t max_groups, struct rethreshold *r)
 {
 	size_t d = m->forest.nfeature, n = 0, i;
 	size_t *cols = model_columns(m, t);
+	long group_col = model_group_column(m, t);
+	struct context *context = model_context(m, max_groups);
 	double *rows = xreallocarray(NULL, RETHRESHOLD_BLOCK,
 	                             d * sizeof *rows);
 	double *scores = xreallocarray(NULL, RETHRESHOLD_BLOCK,
@@ -204,14 +254,18 @@ model_rethreshold(struct model *m, struct tsv *t, double contamination,
 	memset(r, 0, sizeof *r);
 	rowstore_init(&kept, 1, SCORES_KEPT, m->seed);
 	while (tsv_next(t)) {
-		long missing = tsv_features(t, cols, d, rows + n * d);
+		double *x = rows + n * d;
+		long missing = tsv_features(t, cols, m->nraw, x);
 
 		if (missing < 0)
 			continue;
-		if ((size_t)missing == d) {
+		if ((size_t)missing == m->nraw) {
 			r->skipped_empty++;
 			continue;
 		}
+		if (context && add_context(context, t, group_col, max_groups,
+		                           x) < 0)
+			continue;
 		if (++n == RETHRESHOLD_BLOCK) {
 			score_block(m, rows, n, scores, threads, &kept);
 			n = 0;
@@ -227,6 +281,7 @@ model_rethreshold(struct model *m, struct tsv *t, double contamination,
 	}
 	for (i = 0; i < kept.n; i++)
 		r->flagged += forest_is_anomaly(kept.rows[i], m->threshold);
+	context_free(context);
 	rowstore_free(&kept);
 	free(scores);
 	free(rows);

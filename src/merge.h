@@ -1,5 +1,7 @@
-/* merge.h: one model from the trees of several (iftrain -m A -m B), and a
- * model's threshold set anew from its scores of data.
+/* merge.h: one model from the trees of several (iftrain -m A -m B), a
+ * model's threshold set anew from its scores of data, and what both this
+ * and ifscore need to read a model's inputs: its columns, its group
+ * column, its context state.
  *
  * Models merge when they agree on everything scoring reads: every header
  * line (iforest(5)) but the magic line and trees, seed, rows, threshold
@@ -23,9 +25,18 @@ struct tsv;
 int model_merge_files(struct model *m, char **paths, size_t n,
                       int *same_threshold, char *error, size_t error_len);
 
-/* The input column of every feature of m, or exit naming what is
- * missing and what the model needs. */
+/* The input column of every raw feature of m (the context features are
+ * computed), or exit naming what is missing and what the model needs. */
 size_t *model_columns(const struct model *m, const struct tsv *t);
+
+/* The input column of the context's group column, -1 for a model with
+ * no group column, or exit naming it. */
+long model_group_column(const struct model *m, const struct tsv *t);
+
+/* The state of m's context features for at most max_groups series (NULL
+ * for a model without context), or a usage error of --max-groups when
+ * it could take more than CONTEXT_MEMORY_MAX bytes. */
+struct context *model_context(const struct model *m, size_t max_groups);
 
 struct rethreshold {
 	uint64_t scored;        /* rows scored */
@@ -37,10 +48,11 @@ struct rethreshold {
 
 /* Score t's rows (its header already read) with m as they stream, and
  * set m's threshold for the contamination share from their scores, as
- * iftrain does after training.  Memory is bounded: beyond 2^25 rows the
- * quantile is taken over a uniform sample of that many scores.  A bad row
- * is reported (t->failed is set) and left out. */
+ * iftrain does after training; a model with context computes it per
+ * series, for at most max_groups series.  Memory is bounded: beyond 2^25
+ * rows the quantile is taken over a uniform sample of that many scores.
+ * A bad row is reported (t->failed is set) and left out. */
 void model_rethreshold(struct model *m, struct tsv *t, double contamination,
-                       int threads, struct rethreshold *r);
+                       int threads, size_t max_groups, struct rethreshold *r);
 
 #endif

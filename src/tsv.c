@@ -100,9 +100,22 @@ report_to(const struct tsv *t, const char *name, unsigned long line,
 	va_end(ap);
 }
 
+/* The reader is about to report a problem of its own (errno kept for
+ * the message). */
+static void
+before_message(struct tsv *t)
+{
+	int saved = errno;
+
+	if (t->before_message != NULL)
+		t->before_message(t->before_message_arg);
+	errno = saved;
+}
+
 static void
 vreport(struct tsv *t, long field, const char *fmt, va_list ap)
 {
+	before_message(t);
 	vreport_to(t, t->name, t->line, field, NULL, fmt, ap);
 	t->failed = 1;
 }
@@ -144,6 +157,7 @@ open_next(struct tsv *t)
 		t->fd = open(t->name, O_RDONLY);
 		if (t->fd >= 0)
 			return 1;
+		before_message(t);
 		warnf("cannot open '%s':", t->name);
 		t->failed = t->bad_input = 1;
 	}
@@ -195,6 +209,7 @@ fill(struct tsv *t)
 		n = read(t->fd, t->buf + t->len, t->cap - t->len);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
+		before_message(t);
 		warnf("cannot read '%s':", t->name);
 		t->failed = t->read_error = t->bad_input = 1;
 	}
@@ -384,6 +399,7 @@ start_input(struct tsv *t)
 			         "input's, input skipped");
 			t->bad_input = 1;
 		} else if (!t->read_error) {
+			before_message(t);
 			warnf("%s: empty input, expected a header line",
 			      t->name);
 			t->failed = t->bad_input = 1;
@@ -550,12 +566,29 @@ tsv_features(struct tsv *t, const size_t *cols, size_t n, double *x)
 	return missing;
 }
 
+void
+tsv_row_report(const struct tsv *t, const char *name, unsigned long line,
+               long field, struct out *to, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport_to(t, name, line, field, to, fmt, ap);
+	va_end(ap);
+}
+
+void
+tsv_row_split(const struct tsv *t, struct tsv_row *r)
+{
+	r->nfield = split_into(r->text, r->len, t->delim, &r->field,
+	                       &r->field_cap);
+}
+
 long
 tsv_row_features(const struct tsv *t, struct tsv_row *r, const size_t *cols,
                  size_t n, double *x, struct out *errors)
 {
-	r->nfield = split_into(r->text, r->len, t->delim, &r->field,
-	                       &r->field_cap);
+	tsv_row_split(t, r);
 	return parse_features(t, r->field, r->nfield, r->name, r->line, cols,
 	                      n, x, errors);
 }

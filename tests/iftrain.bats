@@ -729,3 +729,25 @@ iftrain: no model written: the input has errors" ]
 	[ -z "$err" ]
 	[ "$out" = "$(cat want.if)" ]
 }
+
+@test "iftrain -m: context models merge, and -c F computes their context per series" {
+	sensorgen -D 2 -n 4000 -a 0 --seed 5 >all.tsv
+	head -n 2001 all.tsv >a.tsv
+	{ head -n 1 all.tsv; tail -n +2002 all.tsv; } >b.tsv
+	iftrain -t 20 --seed 1 -g device -w 16 -o a.if a.tsv
+	iftrain -t 20 --seed 2 -g device -w 16 -o b.if b.tsv
+	iftrain -t 5 -g device -w 8 -o w8.if a.tsv
+	run_split iftrain -v -m a.if -m b.if -c 0.05 -o ab.if all.tsv
+	[ "$status" -eq 0 ]
+	[ "${err##*$'\n'}" = "iftrain: Normal: 3800, Anomalies: 200, Anomaly Ratio: 5.00%" ]
+	[ "$(head -n 1 ab.if)" = "iforest 2" ]
+	[ "$(model_key window ab.if)" = 16 ]
+	# ifscore computes the same context: it flags the same 200 rows.
+	[ "$(ifscore -m ab.if all.tsv | grep -c 'anomaly$')" -eq 200 ]
+	run_split iftrain -m a.if -m w8.if
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: cannot merge 'w8.if' with 'a.if': 'feature temperature@trend8' where 'a.if' has 'feature temperature@trend16'" ]
+	run_split iftrain -m a.if -c 0.05 --columns time,temperature,humidity,sound </dev/null
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: missing group column 'device' in --columns (the model's context is per 'device')" ]
+}

@@ -812,7 +812,8 @@ main(int argc, char *argv[])
 	if (!tsv_read_header(&t))
 		exit(EXIT_TROUBLE);
 	if (!tsv_next(&t))
-		die("%s: no data rows after the header", t.name);
+		die("%s: no data rows%s", t.name,
+		    t.headerless ? "" : " after the header");
 	tr.cols = choose_features(&o, &t, &tr.nraw);
 	name_features(&o, &t, &m, &tr);
 	if ((size_t)o.extension >= m.forest.nfeature)

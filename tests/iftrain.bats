@@ -751,3 +751,9 @@ iftrain: no model written: the input has errors" ]
 	[ "$status" -eq 2 ]
 	[ "$err" = "iftrain: missing group column 'device' in --columns (the model's context is per 'device')" ]
 }
+
+@test "iftrain --columns: an empty input has no data rows" {
+	run_split iftrain --columns a,b </dev/null
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: -: no data rows" ]
+}

@@ -645,7 +645,12 @@ nodes_of() {
 	[ "${err##*$'\n'}" = "iftrain: Normal: 997, Anomalies: 53, Anomaly Ratio: 5.05%" ]
 	[ "$(model_key contamination ab.if)" = 0.050000000000000003 ]
 	[ "$(ifscore -m ab.if "$SHIPPED" | grep -c 'anomaly$')" -eq 53 ]
-	# The same from standard input, and headerless with --columns.
+	# The same on one thread or four, from standard input, and
+	# headerless with --columns.
+	iftrain -j 1 -m a.if -m b.if -c 0.05 "$SHIPPED" >j1.if
+	iftrain -j 4 -m a.if -m b.if -c 0.05 "$SHIPPED" >j4.if
+	cmp ab.if j1.if
+	cmp ab.if j4.if
 	iftrain -m a.if -m b.if -c 0.05 <"$SHIPPED" >stdin.if
 	cmp ab.if stdin.if
 	tail -n +2 "$SHIPPED" | iftrain -m a.if -m b.if -c 0.05 \

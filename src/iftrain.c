@@ -38,6 +38,7 @@ struct options {
 	int verbose, threads;
 	struct context_recipe context; /* -w, -g, --context */
 	size_t max_groups;
+	int penalize_range;
 	int has_contamination;
 	char **models;            /* -m: merge these instead of training */
 	size_t nmodel;
@@ -49,7 +50,8 @@ static const char usage_text[] =
     "usage: iftrain [-v] [-c auto|F] [-d CHAR] [-e LEVEL] [-f LIST] [-g COL]\n"
     "               [-j N] [-o FILE] [-s N] [-t N] [-w N] [-x LIST]\n"
     "               [--columns NAMES] [--context LIST] [--max-groups N]\n"
-    "               [--seed N] [FILE ...]\n"
+    "               [--seed N] [--penalize-range | --no-penalize-range]\n"
+    "               [FILE ...]\n"
     "       iftrain -m MODEL [-m MODEL ...] [-v] [-c auto|F] [-d CHAR] [-j N]\n"
     "               [-o FILE] [--columns NAMES] [--max-groups N] [FILE ...]\n";
 
@@ -82,10 +84,14 @@ static const char help_text[] =
     "                              trend, same [" CONTEXT_DEFAULT_TEXT "]\n"
     "      --max-groups N          with -g: at most N series [10000]\n"
     "      --seed N                random seed [42]\n"
+    "      --penalize-range        isolate a value far outside a split's\n"
+    "                              training range at that split [default]\n"
+    "      --no-penalize-range     scikit-learn's scores\n"
     "  -h, --help                  print this help and exit\n"
     "  -V, --version               print the version and exit\n";
 
-enum { OPT_SEED = 256, OPT_CONTEXT, OPT_MAX_GROUPS, OPT_COLUMNS };
+enum { OPT_SEED = 256, OPT_CONTEXT, OPT_MAX_GROUPS, OPT_PENALIZE_RANGE,
+       OPT_NO_PENALIZE_RANGE, OPT_COLUMNS };
 
 /* The name of an option that only training reads, or NULL: merging
  * trains nothing, so it cannot take them. */
@@ -111,6 +117,10 @@ training_option(int c)
 		return "--context";
 	case OPT_SEED:
 		return "--seed";
+	case OPT_PENALIZE_RANGE:
+		return "--penalize-range";
+	case OPT_NO_PENALIZE_RANGE:
+		return "--no-penalize-range";
 	}
 	return NULL;
 }
@@ -136,6 +146,9 @@ parse_options(struct options *o, int *argc, char ***argv)
 		{ "window", required_argument, NULL, 'w' },
 		{ "context", required_argument, NULL, OPT_CONTEXT },
 		{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
+		{ "penalize-range", no_argument, NULL, OPT_PENALIZE_RANGE },
+		{ "no-penalize-range", no_argument, NULL,
+		  OPT_NO_PENALIZE_RANGE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -146,6 +159,8 @@ parse_options(struct options *o, int *argc, char ***argv)
 	o->ntree = 100;
 	o->extension = 0;
 	o->seed = 42;
+	/* The default by measurement: tests/bench/quality, spikes. */
+	o->penalize_range = 1;
 	o->delim = '\t';
 	o->threads = default_threads();
 	o->context.kinds = CONTEXT_DEFAULT_KINDS;
@@ -216,6 +231,10 @@ parse_options(struct options *o, int *argc, char ***argv)
 		case OPT_MAX_GROUPS:
 			o->max_groups = (size_t)opt_integer("--max-groups",
 			    optarg, 1, 100000000);
+			break;
+		case OPT_PENALIZE_RANGE:
+		case OPT_NO_PENALIZE_RANGE:
+			o->penalize_range = c == OPT_PENALIZE_RANGE;
 			break;
 		case 'h':
 			help_exit(usage_text, help_text);
@@ -821,6 +840,7 @@ main(int argc, char *argv[])
 		            "most %zu (features - 1)", o.extension,
 		            m.forest.nfeature - 1);
 	m.forest.extension = (unsigned)o.extension;
+	m.forest.penalize_range = o.penalize_range;
 	read_rows(&o, &t, &m, &tr);
 	if (t.failed)
 		die("no model written: the input has errors");

@@ -1,14 +1,15 @@
 /* model.h: the model file, a self-describing text format (iforest(5)).
  *
- *	iforest VERSION
+ *	iforest VERSION      1, or 2 when a rule of version 2 is used
  *	KEY VALUE            one line per parameter, each exactly once
  *	                     (features, trees, sample_size, c_psi,
  *	                     contamination, threshold, seed, rows, extension;
- *	                     version 2: window, context, group)
+ *	                     version 2: window, context, group, penalize_range)
  *	feature NAME         one line per feature, in order, after 'features'
  *	tree INDEX NODES     then NODES lines, one per node:
- *	  ID split FEATURE VALUE LEFT RIGHT SIZE
- *	  ID plane K (FEATURE NORMAL POINT)xK LEFT RIGHT SIZE
+ *	  ID split FEATURE VALUE [LOW HIGH] LEFT RIGHT SIZE
+ *	  ID plane K (FEATURE NORMAL POINT)xK [LOW HIGH] LEFT RIGHT SIZE
+ *	                     (LOW HIGH with penalize_range 1)
  *	  ID leaf SIZE
  *	end
  *
@@ -43,7 +44,8 @@ struct model {
 };
 
 /* Load a model: 0, or -1 with "PATH:LINE: problem" in error (and nothing
- * left allocated).  model_parse reads text[0..len) (NUL-terminated), named
+ * left allocated).  Its block layout is not built: forest_prepare does
+ * that, when enough rows are to be scored to repay it.  model_parse reads text[0..len) (NUL-terminated), named
  * name in messages. */
 int model_load(struct model *m, const char *path, char *error,
                size_t error_len);

@@ -3,6 +3,7 @@
 #include "explain.h"
 #include "forest.h"
 #include "format.h"
+#include "merge.h"
 #include "model.h"
 #include "num.h"
 #include "out.h"
@@ -23,18 +24,20 @@ enum explain_rows { EXPLAIN_NONE, EXPLAIN_ANOMALIES, EXPLAIN_ALL };
 
 struct options {
 	const char *model;
+	const char *columns;          /* --columns: the input is headerless */
 	double threshold;
 	size_t max_groups;
 	int has_threshold, unbuffered, json, strict, print_model, jobs;
 	int show_context;
 	enum explain_rows explain;
+	int bad_rows_ok;
 	char delim;
 };
 
 static const char usage_text[] =
-    "usage: ifscore -m MODEL [-u] [-d CHAR] [-j N] [-T X] [--json]\n"
-    "               [--max-groups N] [--show-context] [--strict]\n"
-    "               [--explain[=all]] [FILE ...]\n"
+    "usage: ifscore -m MODEL [-u] [-d CHAR] [-j N] [-T X] [--bad-rows-ok]\n"
+    "               [--columns NAMES] [--explain[=all]] [--json]\n"
+    "               [--max-groups N] [--show-context] [--strict] [FILE ...]\n"
     "       ifscore -m MODEL --print-model\n";
 
 static const char help_text[] =
@@ -48,6 +51,10 @@ static const char help_text[] =
     "                         [10000]\n"
     "      --show-context     write the model's context features too\n"
     "  -u, --unbuffered       flush after every line\n"
+    "      --bad-rows-ok      exit 0 even after bad rows (still reported)\n"
+    "      --columns NAMES    the input has no header line; NAMES\n"
+    "                         (comma-separated) are its columns; no header\n"
+    "                         line is written either\n"
     "      --json             write JSON Lines instead of TSV\n"
     "      --strict           stop at the first bad row\n"
     "      --explain[=WHICH]  add a column 'cause' (the feature behind the\n"
@@ -58,7 +65,7 @@ static const char help_text[] =
     "  -V, --version          print the version and exit\n";
 
 enum { OPT_JSON = 256, OPT_STRICT, OPT_PRINT_MODEL, OPT_MAX_GROUPS,
-       OPT_SHOW_CONTEXT, OPT_EXPLAIN };
+       OPT_SHOW_CONTEXT, OPT_EXPLAIN, OPT_COLUMNS, OPT_BAD_ROWS_OK };
 
 static enum explain_rows
 opt_explain(const char *arg)
@@ -86,6 +93,8 @@ parse_options(struct options *o, int *argc, char ***argv)
 		{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
 		{ "show-context", no_argument, NULL, OPT_SHOW_CONTEXT },
 		{ "explain", optional_argument, NULL, OPT_EXPLAIN },
+		{ "columns", required_argument, NULL, OPT_COLUMNS },
+		{ "bad-rows-ok", no_argument, NULL, OPT_BAD_ROWS_OK },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -131,6 +140,12 @@ parse_options(struct options *o, int *argc, char ***argv)
 		case OPT_EXPLAIN:
 			o->explain = opt_explain(optarg);
 			break;
+		case OPT_COLUMNS:
+			o->columns = optarg;
+			break;
+		case OPT_BAD_ROWS_OK:
+			o->bad_rows_ok = 1;
+			break;
 		case OPT_MAX_GROUPS:
 			o->max_groups = (size_t)opt_integer("--max-groups",
 			                                    optarg, 1, 100000000);
@@ -150,47 +165,8 @@ parse_options(struct options *o, int *argc, char ***argv)
 		usage_error("no model given (-m MODEL)");
 	if (o->print_model && *argc > 0)
 		usage_error("--print-model reads no input files");
-}
-
-/* The input column of every raw model feature, or exit naming what is
- * missing and what the model needs. */
-static size_t *
-find_features(const struct model *m, const struct tsv *t)
-{
-	size_t n = m->nraw, i, j;
-	size_t *cols;
-
-	for (i = 0; i < n; i++) {
-		if (tsv_column(t, m->feature[i]) >= 0)
-			continue;
-		fprintf(stderr, "%s: %s:%lu: missing feature column '%s' (the "
-		        "model needs:", progname, t->name, t->line,
-		        m->feature[i]);
-		for (j = 0; j < n; j++)
-			fprintf(stderr, "%s %s", j ? "," : "", m->feature[j]);
-		fputs(")\n", stderr);
-		exit(EXIT_TROUBLE);
-	}
-	cols = xreallocarray(NULL, n, sizeof *cols);
-	for (i = 0; i < n; i++)
-		cols[i] = (size_t)tsv_column(t, m->feature[i]);
-	return cols;
-}
-
-/* The input column of the model's group column, or exit. */
-static long
-find_group(const struct model *m, const struct tsv *t)
-{
-	long col;
-
-	if (m->context.group == NULL)
-		return -1;
-	col = tsv_column(t, m->context.group);
-	if (col < 0)
-		die("%s:%lu: missing group column '%s' (the model's context "
-		    "is per '%s')", t->name, t->line, m->context.group,
-		    m->context.group);
-	return col;
+	if (o->strict && o->bad_rows_ok)
+		usage_error("--strict and --bad-rows-ok cannot be combined");
 }
 
 /* --- The steps of a row, wired ------------------------------------------
@@ -429,7 +405,8 @@ added_columns(const struct model *m, const struct options *opt, size_t *n)
 	return name;
 }
 
-/* Score every row; exit status 0, or 2 after a bad row or input. */
+/* Score every row; exit status 0, or 2 after a bad input, or a bad row
+ * without --bad-rows-ok. */
 static int
 score_stream(const struct options *opt, struct tsv *t, struct out *o,
              struct model *m, const size_t *cols, double threshold)
@@ -447,13 +424,8 @@ score_stream(const struct options *opt, struct tsv *t, struct out *o,
 	size_t nadded;
 
 	if (m->context.window) {
-		s.group_col = find_group(m, t);
-		if (!context_fits(&m->context, m->nraw, opt->max_groups))
-			usage_error("invalid value '%zu' for --max-groups: the "
-			            "model's windows of %u readings could take "
-			            "more than %zu GiB", opt->max_groups,
-			            m->context.window, CONTEXT_MEMORY_MAX >> 30);
-		s.context = context_new(&m->context, m->nraw, opt->max_groups);
+		s.group_col = model_group_column(m, t);
+		s.context = model_context(m, opt->max_groups);
 		steps.ordered = context_chunk;
 	}
 
@@ -473,7 +445,9 @@ score_stream(const struct options *opt, struct tsv *t, struct out *o,
 	context_free(s.context);
 	if (s.explain != NULL)
 		explainer_free(&e);
-	return t->failed ? EXIT_TROUBLE : 0;
+	/* --bad-rows-ok: an input that could not be read still counts. */
+	return t->bad_input || (t->failed && !opt->bad_rows_ok) ?
+	       EXIT_TROUBLE : 0;
 }
 
 int
@@ -500,10 +474,12 @@ main(int argc, char *argv[])
 	}
 
 	tsv_open(&t, argv, argc, opt.delim);
+	if (opt.columns)
+		tsv_set_columns(&t, opt.columns, "--columns");
 	out_init(&o, STDOUT_FILENO, "standard output");
 	if (!tsv_read_header(&t))
 		exit(EXIT_TROUBLE);
-	cols = find_features(&m, &t);
+	cols = model_columns(&m, &t);
 	status = score_stream(&opt, &t, &o, &m, cols, threshold);
 	out_finish(&o);
 	free(cols);

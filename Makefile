@@ -107,6 +107,15 @@ bench-quality: all
 bench-explain: all
 	tests/bench/explain
 
+bench-cluster: all
+	tests/bench/cluster
+
+# Scoring across hosts: GNU parallel over a real sshd on loopback.  Not part
+# of make test, as it needs sshd, ssh and parallel; skipped (with the
+# reason) when they are missing or sshd cannot start.
+check-cluster: all need-bats
+	bats $(BATS_FLAGS) tests/cluster
+
 lint-man:
 	mandoc -Tlint -Wwarning $(MAN1) $(MAN5)
 
@@ -126,7 +135,8 @@ uninstall:
 clean:
 	rm -rf $(BUILD) build bin
 
-.PHONY: all demo need-bats test sanitize valgrind fuzz bench bench-quality bench-explain lint-man check \
+.PHONY: all demo need-bats test check-cluster sanitize valgrind fuzz bench bench-quality \
+	bench-explain bench-cluster lint-man check \
 	install uninstall clean
 .PRECIOUS: $(BUILD)/%.o
 -include $(wildcard $(BUILD)/*.d)

@@ -68,7 +68,8 @@ format_header(const struct format *f, struct out *o)
 	const struct tsv *t = f->t;
 	size_t i, written = 0;
 
-	if (f->kind != FORMAT_TSV)
+	/* Headerless in (--columns), headerless out. */
+	if (f->kind != FORMAT_TSV || t->headerless)
 		return;
 	if (!f->replaces) {
 		out_write(o, t->header, t->header_len);

@@ -53,7 +53,7 @@ void format_init(struct format *f, enum format_kind kind, const struct tsv *t,
                  const char *const *added, size_t nadded);
 void format_free(struct format *f);
 
-/* The header line (TSV; JSON has none). */
+/* The header line (TSV; JSON and a headerless input have none). */
 void format_header(const struct format *f, struct out *o);
 
 /* One row: its text, whether it parsed (a bad row short of fields is

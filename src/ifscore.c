@@ -4,6 +4,7 @@
 #include "explain.h"
 #include "forest.h"
 #include "format.h"
+#include "merge.h"
 #include "model.h"
 #include "num.h"
 #include "out.h"
@@ -28,11 +29,13 @@ enum explain_rows { EXPLAIN_NONE, EXPLAIN_ANOMALIES, EXPLAIN_ALL };
 
 struct options {
 	const char *model;
+	const char *columns;          /* --columns: the input is headerless */
 	double threshold;
 	size_t max_groups;
 	int has_threshold, unbuffered, json, strict, print_model, jobs;
 	int show_context;
 	enum explain_rows explain;
+	int bad_rows_ok;
 	char delim;
 	size_t adapt;             /* --adapt W; 0: a frozen forest */
 	int adapt_all;
@@ -41,9 +44,9 @@ struct options {
 };
 
 static const char usage_text[] =
-    "usage: ifscore -m MODEL [-u] [-d CHAR] [-j N] [-T X] [--json]\n"
+    "usage: ifscore -m MODEL [-u] [-d CHAR] [-j N] [-T X] [--bad-rows-ok]\n"
+    "               [--columns NAMES] [--explain[=all]] [--json]\n"
     "               [--max-groups N] [--show-context] [--strict]\n"
-    "               [--explain[=all]]\n"
     "               [--adapt W [--adapt-all] [--state FILE [--checkpoint N]]]\n"
     "               [FILE ...]\n"
     "       ifscore -m MODEL --print-model\n";
@@ -59,6 +62,10 @@ static const char help_text[] =
     "                         [10000]\n"
     "      --show-context     write the model's context features too\n"
     "  -u, --unbuffered       flush after every line\n"
+    "      --bad-rows-ok      exit 0 even after bad rows (still reported)\n"
+    "      --columns NAMES    the input has no header line; NAMES\n"
+    "                         (comma-separated) are its columns; no header\n"
+    "                         line is written either\n"
     "      --json             write JSON Lines instead of TSV\n"
     "      --strict           stop at the first bad row\n"
     "      --explain[=WHICH]  add a column 'cause' (the feature behind the\n"
@@ -74,8 +81,8 @@ static const char help_text[] =
     "  -V, --version          print the version and exit\n";
 
 enum { OPT_JSON = 256, OPT_STRICT, OPT_PRINT_MODEL, OPT_MAX_GROUPS,
-       OPT_SHOW_CONTEXT, OPT_EXPLAIN, OPT_ADAPT, OPT_ADAPT_ALL, OPT_STATE,
-       OPT_CHECKPOINT };
+       OPT_SHOW_CONTEXT, OPT_EXPLAIN, OPT_COLUMNS, OPT_BAD_ROWS_OK,
+       OPT_ADAPT, OPT_ADAPT_ALL, OPT_STATE, OPT_CHECKPOINT };
 
 static enum explain_rows
 opt_explain(const char *arg)
@@ -103,6 +110,8 @@ parse_options(struct options *o, int *argc, char ***argv)
 		{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
 		{ "show-context", no_argument, NULL, OPT_SHOW_CONTEXT },
 		{ "explain", optional_argument, NULL, OPT_EXPLAIN },
+		{ "columns", required_argument, NULL, OPT_COLUMNS },
+		{ "bad-rows-ok", no_argument, NULL, OPT_BAD_ROWS_OK },
 		{ "adapt", required_argument, NULL, OPT_ADAPT },
 		{ "adapt-all", no_argument, NULL, OPT_ADAPT_ALL },
 		{ "state", required_argument, NULL, OPT_STATE },
@@ -152,6 +161,12 @@ parse_options(struct options *o, int *argc, char ***argv)
 		case OPT_EXPLAIN:
 			o->explain = opt_explain(optarg);
 			break;
+		case OPT_COLUMNS:
+			o->columns = optarg;
+			break;
+		case OPT_BAD_ROWS_OK:
+			o->bad_rows_ok = 1;
+			break;
 		case OPT_ADAPT:
 			o->adapt = (size_t)opt_integer("--adapt", optarg, 1,
 			                               1 << 24);
@@ -186,6 +201,8 @@ parse_options(struct options *o, int *argc, char ***argv)
 		usage_error("no model given (-m MODEL)");
 	if (o->print_model && *argc > 0)
 		usage_error("--print-model reads no input files");
+	if (o->strict && o->bad_rows_ok)
+		usage_error("--strict and --bad-rows-ok cannot be combined");
 	if (o->adapt_all && !o->adapt)
 		usage_error("--adapt-all needs --adapt");
 	if (o->state && !o->adapt)
@@ -198,47 +215,6 @@ parse_options(struct options *o, int *argc, char ***argv)
 	 * changes as the rows go. */
 	if (o->explain != EXPLAIN_NONE && o->adapt)
 		usage_error("--explain cannot be combined with --adapt");
-}
-
-/* The input column of every raw model feature, or exit naming what is
- * missing and what the model needs. */
-static size_t *
-find_features(const struct model *m, const struct tsv *t)
-{
-	size_t n = m->nraw, i, j;
-	size_t *cols;
-
-	for (i = 0; i < n; i++) {
-		if (tsv_column(t, m->feature[i]) >= 0)
-			continue;
-		fprintf(stderr, "%s: %s:%lu: missing feature column '%s' (the "
-		        "model needs:", progname, t->name, t->line,
-		        m->feature[i]);
-		for (j = 0; j < n; j++)
-			fprintf(stderr, "%s %s", j ? "," : "", m->feature[j]);
-		fputs(")\n", stderr);
-		exit(EXIT_TROUBLE);
-	}
-	cols = xreallocarray(NULL, n, sizeof *cols);
-	for (i = 0; i < n; i++)
-		cols[i] = (size_t)tsv_column(t, m->feature[i]);
-	return cols;
-}
-
-/* The input column of the model's group column, or exit. */
-static long
-find_group(const struct model *m, const struct tsv *t)
-{
-	long col;
-
-	if (m->context.group == NULL)
-		return -1;
-	col = tsv_column(t, m->context.group);
-	if (col < 0)
-		die("%s:%lu: missing group column '%s' (the model's context "
-		    "is per '%s')", t->name, t->line, m->context.group,
-		    m->context.group);
-	return col;
 }
 
 /* --- The steps of a row, wired ------------------------------------------
@@ -545,7 +521,8 @@ added_columns(const struct model *m, const struct options *opt, size_t *n)
 	return name;
 }
 
-/* Score every row; exit status 0, or 2 after a bad row or input. */
+/* Score every row; exit status 0, or 2 after a bad input, or a bad row
+ * without --bad-rows-ok. */
 static int
 score_stream(const struct options *opt, struct tsv *t, struct out *o,
              struct model *m, const size_t *cols, double threshold,
@@ -564,7 +541,7 @@ score_stream(const struct options *opt, struct tsv *t, struct out *o,
 	size_t nadded;
 
 	if (context != NULL) {
-		s.group_col = find_group(m, t);
+		s.group_col = model_group_column(m, t);
 		s.context = context;
 		steps.ordered = ordered_chunk;
 	}
@@ -586,21 +563,9 @@ score_stream(const struct options *opt, struct tsv *t, struct out *o,
 	free(added);
 	if (s.explain != NULL)
 		explainer_free(&e);
-	return t->failed ? EXIT_TROUBLE : 0;
-}
-
-/* The series' state of a model with context, or NULL. */
-static struct context *
-context_of(const struct model *m, const struct options *opt)
-{
-	if (m->context.window == 0)
-		return NULL;
-	if (!context_fits(&m->context, m->nraw, opt->max_groups))
-		usage_error("invalid value '%zu' for --max-groups: the model's "
-		            "windows of %u readings could take more than %zu "
-		            "GiB", opt->max_groups, m->context.window,
-		            CONTEXT_MEMORY_MAX >> 30);
-	return context_new(&m->context, m->nraw, opt->max_groups);
+	/* --bad-rows-ok: an input that could not be read still counts. */
+	return t->bad_input || (t->failed && !opt->bad_rows_ok) ?
+	       EXIT_TROUBLE : 0;
 }
 
 /* --- Adapting, and the state file ----------------------------------- */
@@ -718,17 +683,19 @@ main(int argc, char *argv[])
 		return 0;
 	}
 
-	context = context_of(&m, &opt);
+	context = model_context(&m, opt.max_groups);
 	if (opt.adapt)
 		adaptive_init(&adaptive, &opt, &m, threshold, context);
 
 	tsv_open(&t, argv, argc, opt.delim);
 	if (opt.state)
 		catch_stop_signals(&t);
+	if (opt.columns)
+		tsv_set_columns(&t, opt.columns, "--columns");
 	out_init(&o, STDOUT_FILENO, "standard output");
 	if (!tsv_read_header(&t))
 		exit(EXIT_TROUBLE);
-	cols = find_features(&m, &t);
+	cols = model_columns(&m, &t);
 	status = score_stream(&opt, &t, &o, &m, cols, threshold, context,
 	                      opt.adapt ? &adaptive : NULL);
 	out_finish(&o);

@@ -23,8 +23,8 @@
 
 #define USAGE \
 	"usage: ifstat [-d char] [-e rows] [-g column] [-T threshold]\n" \
-	"              [--histogram] [--json | --wide] [--max-rate rate]\n" \
-	"              [file ...]\n"
+	"              [--columns names] [--histogram] [--json | --wide]\n" \
+	"              [--max-rate rate] [file ...]\n"
 
 enum status { ST_NORMAL, ST_ANOMALY, ST_ERROR };
 enum format { FMT_LONG, FMT_WIDE, FMT_JSON };
@@ -36,6 +36,7 @@ enum { HIST_FINE = 1000, HIST_ROWS = 20, HIST_BAR = 56 };
 struct options {
 	char delim;
 	const char *group_by;
+	const char *columns;          /* --columns: headerless in and out */
 	unsigned long long every;
 	enum format format;
 	int histogram;
@@ -149,6 +150,9 @@ static const char help_text[] =
     "  -g, --group-by COLUMN  one summary per value of COLUMN [off]\n"
     "  -T, --threshold X      the threshold (0..1) to report and mark\n"
     "                         [estimated from the statuses]\n"
+    "      --columns NAMES    the input has no header line; NAMES\n"
+    "                         (comma-separated) are its columns; no header\n"
+    "                         line is written either\n"
     "      --histogram        draw a histogram of the scores after the "
     "report\n"
     "      --json             one JSON object per summary\n"
@@ -163,7 +167,7 @@ static const char help_text[] =
 static void
 parse_options(struct options *opt, int argc, char **argv)
 {
-	enum { OPT_HISTOGRAM = 256, OPT_JSON, OPT_MAX_RATE };
+	enum { OPT_HISTOGRAM = 256, OPT_JSON, OPT_MAX_RATE, OPT_COLUMNS };
 	static const struct option longopts[] = {
 		{ "delimiter", required_argument, NULL, 'd' },
 		{ "every", required_argument, NULL, 'e' },
@@ -173,6 +177,7 @@ parse_options(struct options *opt, int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "wide", no_argument, NULL, 'w' },
 		{ "max-rate", required_argument, NULL, OPT_MAX_RATE },
+		{ "columns", required_argument, NULL, OPT_COLUMNS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -205,6 +210,9 @@ parse_options(struct options *opt, int argc, char **argv)
 			break;
 		case OPT_HISTOGRAM:
 			opt->histogram = 1;
+			break;
+		case OPT_COLUMNS:
+			opt->columns = optarg;
 			break;
 		case OPT_JSON:
 		case 'w':
@@ -971,12 +979,17 @@ put_label(struct run *r, unsigned long long window)
 static void
 write_header(struct run *r)
 {
-	struct out *o = &r->out;
+	struct out discard, *o = &r->out;
 	size_t i;
 
 	if (r->header_done || r->opt.format == FMT_JSON)
 		return;
 	r->header_done = 1;
+	if (r->opt.columns) {
+		/* Headerless out as in: --wide still fixes its columns. */
+		out_init_memory(&discard);
+		o = &discard;
+	}
 	if (r->opt.every) {
 		out_str(o, "window");
 		out_char(o, r->opt.delim);
@@ -989,23 +1002,25 @@ write_header(struct run *r)
 		out_str(o, "metric");
 		out_char(o, r->opt.delim);
 		out_str(o, "value\n");
-		return;
-	}
-	/* --wide: the columns are fixed by the first summary. */
-	r->nwide = r->nmetrics;
-	r->wide = xreallocarray(NULL, r->nwide, sizeof *r->wide);
-	for (i = 0; i < r->nwide; i++) {
-		const struct metric *m = &r->metrics[i];
-		size_t na = strlen(m->a), nb = strlen(m->b);
+	} else {
+		/* --wide: the columns are fixed by the first summary. */
+		r->nwide = r->nmetrics;
+		r->wide = xreallocarray(NULL, r->nwide, sizeof *r->wide);
+		for (i = 0; i < r->nwide; i++) {
+			const struct metric *m = &r->metrics[i];
+			size_t na = strlen(m->a), nb = strlen(m->b);
 
-		r->wide[i] = xmalloc(na + nb + 1);
-		memcpy(r->wide[i], m->a, na);
-		memcpy(r->wide[i] + na, m->b, nb + 1);
-		if (i > 0)
-			out_char(o, r->opt.delim);
-		out_str(o, r->wide[i]);
+			r->wide[i] = xmalloc(na + nb + 1);
+			memcpy(r->wide[i], m->a, na);
+			memcpy(r->wide[i] + na, m->b, nb + 1);
+			if (i > 0)
+				out_char(o, r->opt.delim);
+			out_str(o, r->wide[i]);
+		}
+		out_char(o, '\n');
 	}
-	out_char(o, '\n');
+	if (o == &discard)
+		free(discard.buf);
 }
 
 static void
@@ -1446,6 +1461,8 @@ main(int argc, char **argv)
 
 	out_init(&r.out, STDOUT_FILENO, "standard output");
 	tsv_open(&r.in, argv, argc, r.opt.delim);
+	if (r.opt.columns)
+		tsv_set_columns(&r.in, r.opt.columns, "--columns");
 	if (!tsv_read_header(&r.in))
 		exit(EXIT_TROUBLE);
 	find_columns(&r);

@@ -2,6 +2,7 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "context.h"
 #include "forest.h"
+#include "merge.h"
 #include "metrics.h"
 #include "model.h"
 #include "out.h"
@@ -39,13 +40,21 @@ struct options {
 	struct context_recipe context; /* -w, -g, --context */
 	size_t max_groups;
 	int penalize_range;
+	int has_contamination;
+	char **models;            /* -m: merge these instead of training */
+	size_t nmodel;
+	const char *training_option; /* the first one given, for -m */
+	const char *columns;      /* --columns: the input is headerless */
 };
 
 static const char usage_text[] =
     "usage: iftrain [-v] [-c auto|F] [-d CHAR] [-e LEVEL] [-f LIST] [-g COL]\n"
     "               [-j N] [-o FILE] [-s N] [-t N] [-w N] [-x LIST]\n"
-    "               [--context LIST] [--max-groups N] [--seed N]\n"
-    "               [--penalize-range | --no-penalize-range] [FILE ...]\n";
+    "               [--columns NAMES] [--context LIST] [--max-groups N]\n"
+    "               [--seed N] [--penalize-range | --no-penalize-range]\n"
+    "               [FILE ...]\n"
+    "       iftrain -m MODEL [-m MODEL ...] [-v] [-c auto|F] [-d CHAR] [-j N]\n"
+    "               [-o FILE] [--columns NAMES] [--max-groups N] [FILE ...]\n";
 
 static const char help_text[] =
     "\nTrain an Isolation Forest on the TSV rows of FILEs (or standard input)\n"
@@ -60,6 +69,9 @@ static const char help_text[] =
     "  -g, --group COL             with -w: each value of COL is a series\n"
     "                              of its own [one series]\n"
     "  -j, --jobs N                worker threads [online CPUs]\n"
+    "  -m, --model MODEL           merge the trees of the MODELs, in order,\n"
+    "                              instead of training; with -c F, set the\n"
+    "                              threshold from the data\n"
     "  -o, --output FILE           write the model to FILE, atomically [stdout]\n"
     "  -s, --sample-size N         rows per tree [min(256, rows)]\n"
     "  -t, --trees N               number of trees [100]\n"
@@ -67,6 +79,8 @@ static const char help_text[] =
     "  -w, --window N              add context features over the last N\n"
     "                              readings of each series [none]\n"
     "  -x, --exclude LIST          columns not to use as features\n"
+    "      --columns NAMES         the input has no header line; NAMES\n"
+    "                              (comma-separated) are its columns\n"
     "      --context LIST          with -w: context kinds: mean, std, dev,\n"
     "                              trend, same [" CONTEXT_DEFAULT_TEXT "]\n"
     "      --max-groups N          with -g: at most N series [10000]\n"
@@ -78,7 +92,39 @@ static const char help_text[] =
     "  -V, --version               print the version and exit\n";
 
 enum { OPT_SEED = 256, OPT_CONTEXT, OPT_MAX_GROUPS, OPT_PENALIZE_RANGE,
-       OPT_NO_PENALIZE_RANGE };
+       OPT_NO_PENALIZE_RANGE, OPT_COLUMNS };
+
+/* The name of an option that only training reads, or NULL: merging
+ * trains nothing, so it cannot take them. */
+static const char *
+training_option(int c)
+{
+	switch (c) {
+	case 'e':
+		return "--extension";
+	case 'f':
+		return "--features";
+	case 'g':
+		return "--group";
+	case 's':
+		return "--sample-size";
+	case 't':
+		return "--trees";
+	case 'w':
+		return "--window";
+	case 'x':
+		return "--exclude";
+	case OPT_CONTEXT:
+		return "--context";
+	case OPT_SEED:
+		return "--seed";
+	case OPT_PENALIZE_RANGE:
+		return "--penalize-range";
+	case OPT_NO_PENALIZE_RANGE:
+		return "--no-penalize-range";
+	}
+	return NULL;
+}
 
 static void
 parse_options(struct options *o, int *argc, char ***argv)
@@ -89,6 +135,8 @@ parse_options(struct options *o, int *argc, char ***argv)
 		{ "extension", required_argument, NULL, 'e' },
 		{ "features", required_argument, NULL, 'f' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "model", required_argument, NULL, 'm' },
+		{ "columns", required_argument, NULL, OPT_COLUMNS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "sample-size", required_argument, NULL, 's' },
 		{ "trees", required_argument, NULL, 't' },
@@ -119,10 +167,13 @@ parse_options(struct options *o, int *argc, char ***argv)
 	o->context.kinds = CONTEXT_DEFAULT_KINDS;
 	o->max_groups = CONTEXT_GROUPS_DEFAULT;
 	opterr = 0;
-	while ((c = getopt_long(*argc, *argv, ":c:d:e:f:g:j:o:s:t:vw:x:hV",
+	while ((c = getopt_long(*argc, *argv, ":c:d:e:f:g:j:m:o:s:t:vw:x:hV",
 	                        longopts, NULL)) != -1) {
+		if (o->training_option == NULL)
+			o->training_option = training_option(c);
 		switch (c) {
 		case 'c':
+			o->has_contamination = 1;
 			o->contamination = strcmp(optarg, "auto") == 0 ? 0 :
 			    opt_real("--contamination", optarg, 0, 0.5, 0);
 			break;
@@ -138,6 +189,14 @@ parse_options(struct options *o, int *argc, char ***argv)
 			break;
 		case 'j':
 			o->threads = (int)opt_integer("--jobs", optarg, 1, 64);
+			break;
+		case 'm':
+			o->models = xreallocarray(o->models, o->nmodel + 1,
+			                          sizeof *o->models);
+			o->models[o->nmodel++] = optarg;
+			break;
+		case OPT_COLUMNS:
+			o->columns = optarg;
 			break;
 		case 'o':
 			o->output = optarg;
@@ -193,6 +252,8 @@ parse_options(struct options *o, int *argc, char ***argv)
 		usage_error("--features and --exclude cannot be combined");
 	if (o->context.window == 0 && o->context.group)
 		usage_error("--group needs --window");
+	if (o->nmodel > 0 && o->training_option != NULL)
+		usage_error("%s cannot be combined with --model", o->training_option);
 }
 
 /* --- Choosing the feature columns ------------------------------------- */
@@ -625,21 +686,102 @@ set_threshold(const struct options *o, struct model *m,
 	scores = xreallocarray(NULL, n, sizeof *scores);
 	forest_prepare(&m->forest);
 	forest_score_rows(&m->forest, tr->kept.rows, n, scores, o->threads);
-	if (o->contamination > 0) {
-		/* scikit-learn: offset_ = percentile(-scores, 100 * f), and a
-		 * row is an anomaly when its score exceeds -offset_. */
-		struct scoreset negated = { 0 };
-
-		for (i = 0; i < n; i++)
-			scoreset_add(&negated, -scores[i], 0);
-		m->threshold = -scoreset_quantile(&negated, o->contamination);
-		scoreset_free(&negated);
-	}
+	if (o->contamination > 0)
+		m->threshold = contamination_threshold(scores, n,
+		                                       o->contamination);
 	for (i = 0; i < n; i++)
 		flagged += forest_is_anomaly(scores[i], m->threshold);
 	if (o->verbose)
 		print_summary(m, tr, flagged, n);
 	free(scores);
+}
+
+/* -o FILE, or standard output. */
+static void
+write_output(const struct options *o, const struct model *m)
+{
+	if (o->output)
+		write_model_file(m, o->output);
+	else
+		model_write(m, STDOUT_FILENO, "standard output");
+}
+
+/* --- Merging ---------------------------------------------------------- */
+
+static void
+print_merge_summary(const struct options *o, const struct model *m,
+                    const struct rethreshold *r, const char *how)
+{
+	fprintf(stderr, "%s: models merged: %zu, trees: %zu, sample size: "
+	        "%zu, threshold: %.6f (%s)\n", progname, o->nmodel,
+	        m->forest.ntree, m->forest.sample_size, m->threshold, how);
+	if (r == NULL)
+		return;
+	fprintf(stderr, "%s: rows scored: %llu, skipped for no feature value: "
+	        "%llu\n", progname, (unsigned long long)r->scored,
+	        (unsigned long long)r->skipped_empty);
+	fprintf(stderr, "%s: Normal: %llu, Anomalies: %llu, Anomaly Ratio: "
+	        "%.2f%%%s\n", progname,
+	        (unsigned long long)(r->kept - r->flagged),
+	        (unsigned long long)r->flagged,
+	        r->kept ? 100.0 * (double)r->flagged / (double)r->kept : 0.0,
+	        r->kept == r->scored ? "" : " (on a sample of rows)");
+}
+
+/* The merged model's threshold from its scores of the input rows. */
+static void
+rethreshold(const struct options *o, struct model *m, int argc,
+            char **argv, struct rethreshold *r)
+{
+	struct tsv t;
+
+	tsv_open(&t, argv, argc, o->delim);
+	if (o->columns)
+		tsv_set_columns(&t, o->columns, "--columns");
+	if (!tsv_read_header(&t))
+		exit(EXIT_TROUBLE);
+	model_rethreshold(m, &t, o->contamination, o->threads, o->max_groups,
+	                  r);
+	if (t.failed)
+		die("no model written: the input has errors");
+	if (r->scored == 0)
+		die("no model written: no row has a feature value");
+	tsv_close(&t);
+}
+
+/* -m A -m B ...: one model of every tree.  The threshold: with -c F, set
+ * from the data; with -c auto, 0.5; without -c, the inputs' own when they
+ * agree, else 0.5. */
+static void
+merge_models(const struct options *o, int argc, char **argv)
+{
+	struct model m;
+	struct rethreshold r;
+	char error[512];
+	int same, from_data = o->has_contamination && o->contamination > 0;
+	const char *how = "as the inputs'";
+
+	if (!from_data && argc > 0)
+		usage_error("--model reads input files only with -c F");
+	if (model_merge_files(&m, o->models, o->nmodel, &same, error,
+	                      sizeof error) < 0)
+		die("%s", error);
+	if (from_data) {
+		rethreshold(o, &m, argc, argv, &r);
+		how = "contamination set";
+	} else if (o->has_contamination || !same) {
+		if (!o->has_contamination)
+			warnf("the inputs' thresholds differ: the merged model "
+			      "has the auto threshold, 0.5 (-c F with data "
+			      "sets one)");
+		m.contamination = 0;
+		m.threshold = 0.5;
+		how = "contamination auto";
+	}
+	if (o->verbose)
+		print_merge_summary(o, &m, from_data ? &r : NULL, how);
+	write_output(o, &m);
+	model_free(&m);
 }
 
 int
@@ -652,14 +794,22 @@ main(int argc, char *argv[])
 
 	set_progname(argv[0]);
 	parse_options(&o, &argc, &argv);
+	if (o.nmodel > 0) {
+		merge_models(&o, argc, argv);
+		free(o.models);
+		return 0;
+	}
 
 	memset(&m, 0, sizeof m);
 	memset(&tr, 0, sizeof tr);
 	tsv_open(&t, argv, argc, o.delim);
+	if (o.columns)
+		tsv_set_columns(&t, o.columns, "--columns");
 	if (!tsv_read_header(&t))
 		exit(EXIT_TROUBLE);
 	if (!tsv_next(&t))
-		die("%s: no data rows after the header", t.name);
+		die("%s: no data rows%s", t.name,
+		    t.headerless ? "" : " after the header");
 	tr.cols = choose_features(&o, &t, &tr.nraw);
 	name_features(&o, &t, &m, &tr);
 	if ((size_t)o.extension >= m.forest.nfeature)
@@ -680,10 +830,7 @@ main(int argc, char *argv[])
 	m.seed = o.seed;
 	set_threshold(&o, &m, &tr);
 
-	if (o.output)
-		write_model_file(&m, o.output);
-	else
-		model_write(&m, STDOUT_FILENO, "standard output");
+	write_output(&o, &m);
 
 	sampler_free(tr.sampler);
 	if (tr.keep_rows)

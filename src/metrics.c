@@ -290,6 +290,20 @@ scoreset_quantile(struct scoreset *s, double q)
 	return t < 0.5 ? a + (b - a) * t : b - (b - a) * (1 - t);
 }
 
+double
+contamination_threshold(const double *scores, size_t n, double contamination)
+{
+	struct scoreset negated = { 0 };
+	double threshold;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		scoreset_add(&negated, -scores[i], 0);
+	threshold = -scoreset_quantile(&negated, contamination);
+	scoreset_free(&negated);
+	return threshold;
+}
+
 /* Walks the distinct scores upwards: each positive scores one for every
  * negative below it and one half for every negative tied with it. */
 double

@@ -78,6 +78,12 @@ double scoretable_quantile(const struct scoretable *t, double q);
 double scoretable_roc_auc(const struct scoretable *t);
 double scoretable_average_precision(const struct scoretable *t);
 
+/* The threshold a contamination share sets over n scores, as scikit-
+ * learn's IsolationForest sets it: offset_ = percentile(-scores, 100 *
+ * contamination), and a score above -offset_ is an anomaly. */
+double contamination_threshold(const double *scores, size_t n,
+                               double contamination);
+
 /* Sort doubles (no NaN) ascending, in place, in O(n log n). */
 void sort_doubles(double *v, size_t n);
 

@@ -106,6 +106,34 @@ write_context(struct out *o, const struct model *m)
 }
 
 void
+model_write_header(struct out *o, const struct model *m)
+{
+	const struct forest *f = &m->forest;
+	size_t i;
+
+	out_printf(o, "%s %d\n", MODEL_MAGIC, version_needed(m));
+	out_printf(o, "features %zu\n", f->nfeature);
+	for (i = 0; i < f->nfeature; i++)
+		out_printf(o, "feature %s\n", m->feature[i]);
+	out_printf(o, "trees %zu\nsample_size %zu\nc_psi ", f->ntree,
+	           f->sample_size);
+	write_real(o, f->c_psi);
+	out_str(o, "\ncontamination ");
+	if (m->contamination > 0)
+		write_real(o, m->contamination);
+	else
+		out_str(o, "auto");
+	out_str(o, "\nthreshold ");
+	write_real(o, m->threshold);
+	out_printf(o, "\nseed %llu\nrows %llu\nextension %u\n",
+	           (unsigned long long)m->seed, (unsigned long long)m->rows,
+	           f->extension);
+	write_context(o, m);
+	if (f->penalize_range)
+		out_str(o, "penalize_range 1\n");
+}
+
+void
 model_write(const struct model *m, int fd, const char *name)
 {
 	const struct forest *f = &m->forest;
@@ -113,26 +141,7 @@ model_write(const struct model *m, int fd, const char *name)
 	size_t i;
 
 	out_init(&o, fd, name);
-	out_printf(&o, "%s %d\n", MODEL_MAGIC, version_needed(m));
-	out_printf(&o, "features %zu\n", f->nfeature);
-	for (i = 0; i < f->nfeature; i++)
-		out_printf(&o, "feature %s\n", m->feature[i]);
-	out_printf(&o, "trees %zu\nsample_size %zu\nc_psi ", f->ntree,
-	           f->sample_size);
-	write_real(&o, f->c_psi);
-	out_str(&o, "\ncontamination ");
-	if (m->contamination > 0)
-		write_real(&o, m->contamination);
-	else
-		out_str(&o, "auto");
-	out_str(&o, "\nthreshold ");
-	write_real(&o, m->threshold);
-	out_printf(&o, "\nseed %llu\nrows %llu\nextension %u\n",
-	           (unsigned long long)m->seed, (unsigned long long)m->rows,
-	           f->extension);
-	write_context(&o, m);
-	if (f->penalize_range)
-		out_str(&o, "penalize_range 1\n");
+	model_write_header(&o, m);
 	for (i = 0; i < f->ntree; i++)
 		write_tree(&o, &f->tree[i], i, f->penalize_range);
 	out_str(&o, "end\n");

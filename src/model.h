@@ -53,6 +53,9 @@ int model_parse(struct model *m, char *text, size_t len, const char *name,
                 char *error, size_t error_len);
 /* Write to fd; a failed write dies naming `name`. */
 void model_write(const struct model *m, int fd, const char *name);
+struct out;
+/* The lines before the first tree, as model_write writes them. */
+void model_write_header(struct out *o, const struct model *m);
 void model_free(struct model *m);
 
 #endif

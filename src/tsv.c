@@ -160,7 +160,7 @@ open_next(struct tsv *t)
 			return 1;
 		before_message(t);
 		warnf("cannot open '%s':", t->name);
-		t->failed = 1;
+		t->failed = t->bad_input = 1;
 	}
 	return 0;
 }
@@ -245,7 +245,7 @@ fill(struct tsv *t)
 	if (n < 0) {
 		before_message(t);
 		warnf("cannot read '%s':", t->name);
-		t->failed = t->read_error = 1;
+		t->failed = t->read_error = t->bad_input = 1;
 	}
 	if (n <= 0) {
 		t->eof = 1;
@@ -282,7 +282,7 @@ next_line(struct tsv *t)
 			tsv_warn(t, -1, "NUL byte in the header line, input "
 			         "skipped");
 			t->pos = t->len;
-			t->eof = t->read_error = 1;
+			t->eof = t->read_error = t->bad_input = 1;
 			return 0;
 		}
 		if (memchr(start, '\0', n) != NULL) {
@@ -326,27 +326,31 @@ split(struct tsv *t)
 	                       &t->field_cap);
 }
 
-/* Keep the first header and its column names; 0 (reported) when two
- * columns have one name, as a column is found by its name. */
-static int
-keep_header(struct tsv *t)
+/* The first of the names field[0..n) that an earlier one repeats, or
+ * NULL: a column is found by its name, so two cannot share one. */
+static const struct tsv_field *
+repeated_name(const struct tsv_field *field, size_t n)
 {
 	size_t i, j;
 
-	split(t);
-	for (i = 0; i < t->nfield; i++)
+	for (i = 0; i < n; i++)
 		for (j = 0; j < i; j++)
-			if (t->field[i].n == t->field[j].n &&
-			    memcmp(t->field[i].p, t->field[j].p,
-			           t->field[i].n) == 0) {
-				tsv_warn(t, -1, "duplicate column name '%.*s'",
-				         (int)t->field[i].n, t->field[i].p);
-				return 0;
-			}
-	t->header_len = t->record_len;
-	t->header = xmalloc(t->record_len + 1);
-	memcpy(t->header, t->record, t->record_len);
-	t->header[t->record_len] = '\0';
+			if (field[i].n == field[j].n &&
+			    memcmp(field[i].p, field[j].p, field[i].n) == 0)
+				return &field[i];
+	return NULL;
+}
+
+/* The header line and its column names, from the split record. */
+static void
+keep_columns(struct tsv *t, const char *header, size_t header_len)
+{
+	size_t i;
+
+	t->header_len = header_len;
+	t->header = xmalloc(header_len + 1);
+	memcpy(t->header, header, header_len);
+	t->header[header_len] = '\0';
 	t->ncolumn = t->nfield;
 	t->column = xreallocarray(NULL, t->ncolumn, sizeof *t->column);
 	for (i = 0; i < t->ncolumn; i++) {
@@ -354,7 +358,51 @@ keep_header(struct tsv *t)
 		memcpy(t->column[i], t->field[i].p, t->field[i].n);
 		t->column[i][t->field[i].n] = '\0';
 	}
+}
+
+/* Keep the first header and its column names; 0 (reported) when two
+ * columns have one name. */
+static int
+keep_header(struct tsv *t)
+{
+	const struct tsv_field *twice;
+
+	split(t);
+	twice = repeated_name(t->field, t->nfield);
+	if (twice != NULL) {
+		tsv_warn(t, -1, "duplicate column name '%.*s'", (int)twice->n,
+		         twice->p);
+		t->bad_input = 1;
+		return 0;
+	}
+	keep_columns(t, t->record, t->record_len);
 	return 1;
+}
+
+void
+tsv_set_columns(struct tsv *t, const char *names, const char *option)
+{
+	const struct tsv_field *twice;
+	char *header = xstrdup(names);
+	size_t i, len = strlen(names);
+
+	t->nfield = split_into(names, len, ',', &t->field, &t->field_cap);
+	for (i = 0; i < t->nfield; i++)
+		if (t->field[i].n == 0)
+			usage_error("invalid value '%s' for %s: an empty column "
+			            "name", names, option);
+	twice = repeated_name(t->field, t->nfield);
+	if (twice != NULL)
+		usage_error("invalid value '%s' for %s: column '%.*s' named "
+		            "twice", names, option, (int)twice->n, twice->p);
+	/* The header the input would have had, for a tool that shows it. */
+	for (i = 0; i < len; i++)
+		if (header[i] == ',')
+			header[i] = t->delim;
+	keep_columns(t, header, len);
+	free(header);
+	t->nfield = 0;
+	t->headerless = 1;
 }
 
 /* Open inputs until one has a header line; 0 when none is left. */
@@ -364,6 +412,8 @@ start_input(struct tsv *t)
 	while (open_next(t)) {
 		int found;
 
+		if (t->headerless)
+			return 1;
 		t->reading_header = 1;
 		while ((found = next_line(t)) && t->record_len == 0)
 			continue;
@@ -381,11 +431,12 @@ start_input(struct tsv *t)
 				return 1;
 			tsv_warn(t, -1, "header differs from the first "
 			         "input's, input skipped");
+			t->bad_input = 1;
 		} else if (!t->read_error) {
 			before_message(t);
 			warnf("%s: empty input, expected a header line",
 			      t->name);
-			t->failed = 1;
+			t->failed = t->bad_input = 1;
 		}
 		close_current(t);
 	}
@@ -395,7 +446,7 @@ start_input(struct tsv *t)
 int
 tsv_read_header(struct tsv *t)
 {
-	return start_input(t);
+	return t->headerless || start_input(t);
 }
 
 /* The next non-blank record of any input, not yet split. */

@@ -9,7 +9,12 @@
  * through unchanged.
  *
  * An input that cannot be opened or read, or whose header differs, is
- * reported, remembered in `failed` and skipped: the rest are still read. */
+ * reported, remembered in `failed` and skipped: the rest are still read.
+ *
+ * Headerless (tsv_set_columns): the columns are named by the caller and
+ * every line of every input is a record, as in a split of a larger file
+ * that a Hadoop Streaming mapper, a Spark pipe() or GNU parallel --pipe
+ * hands over.  An empty input is then no error. */
 #ifndef IFTOOLS_TSV_H
 #define IFTOOLS_TSV_H
 
@@ -32,6 +37,9 @@ struct tsv {
 	int eof, read_error, reading_header;
 	unsigned long line;       /* line number of the record in its input */
 	int failed;               /* something was reported: exit 2 */
+	int bad_input;            /* ... an input, not a row: unreadable,
+	                           * empty, or with a header that differs */
+	int headerless;           /* tsv_set_columns named the columns */
 
 	char *buf;
 	size_t cap, pos, len;
@@ -66,8 +74,12 @@ struct tsv {
 
 /* Read paths[0..npaths), or standard input when npaths is 0. */
 void tsv_open(struct tsv *t, char **paths, int npaths, char delim);
+/* Before tsv_read_header: the inputs have no header line, and names
+ * (comma-separated) gives their columns; a bad list (an empty or repeated
+ * name) is a usage error of option, which names the list. */
+void tsv_set_columns(struct tsv *t, const char *names, const char *option);
 /* Read the first header line; returns 0 when no input has one (each empty
- * or unreadable input has been reported). */
+ * or unreadable input has been reported).  Headerless, 1 at once. */
 int tsv_read_header(struct tsv *t);
 /* The next record, split into fields; 0 at the end of the last input. */
 int tsv_next(struct tsv *t);

@@ -34,7 +34,7 @@ mixed_input() {
 	[[ "${out%%$'\n'*}" == "usage: ifscore -m MODEL "* ]]
 	[[ "$out" == *"       ifscore -m MODEL --print-model"* ]]
 	for opt in --model --threshold --delimiter --unbuffered --json --strict \
-	    --print-model --help --version; do
+	    --print-model --columns --bad-rows-ok --help --version; do
 		[[ "$out" == *"$opt"* ]]
 	done
 	run_split ifscore -h
@@ -905,4 +905,105 @@ EOF2
 	run_split ifscore -m ctx.if --adapt 512 --max-groups 2 --state s.state part2.tsv
 	[ "$status" -eq 2 ]
 	[ "$err" = "ifscore: s.state:$((line + 3)): more context series than --max-groups" ]
+}
+
+# --- headerless input: --columns ------------------------------------------
+
+@test "ifscore --columns: headerless in, headerless out, the rows of a run with a header" {
+	model="$(shipped_model)"
+	ifscore -m "$model" "$SHIPPED" | tail -n +2 >want
+	run_split bash -c 'tail -n +2 "$1" | ifscore -m "$2" --columns temperature,humidity,sound,label' \
+		_ "$SHIPPED" "$model"
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$out" = "$(cat want)" ]
+}
+
+@test "ifscore --columns: pieces split at any line boundary score as the whole" {
+	model="$(shipped_model)"
+	sensorgen -n 3000 -k burst,spike,drift | tail -n +2 >rows.tsv
+	cols=timestamp,temperature,humidity,sound,label,kind
+	ifscore -m "$model" --columns "$cols" rows.tsv >want
+	[ "$(wc -l <want)" -eq 3000 ]
+	# Cut at line boundaries of several sizes, one of them a single line.
+	for lines in 1 7 1000 2999; do
+		rm -f piece.*
+		split -l "$lines" rows.tsv piece.
+		for p in piece.*; do
+			ifscore -m "$model" --columns "$cols" "$p"
+		done >got
+		cmp want got
+	done
+}
+
+@test "ifscore --columns: an empty input writes nothing and exits 0" {
+	model="$(shipped_model)"
+	run_split ifscore -m "$model" --columns temperature,humidity,sound </dev/null
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ -z "$out" ]
+}
+
+@test "ifscore --columns with --json and -d ," {
+	model="$(shipped_model)"
+	run_split bash -c 'printf "50,60,70\n" | ifscore -m "$1" -d , --columns temperature,humidity,sound' \
+		_ "$model"
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[[ "$out" == 50,60,70,0.*,* ]]
+	run_split bash -c 'printf "50\t60\t70\n" | ifscore -m "$1" --json --columns temperature,humidity,sound' \
+		_ "$model"
+	[ "$status" -eq 0 ]
+	[[ "$out" == '{"temperature":50,"humidity":60,"sound":70,"score":'* ]]
+}
+
+@test "ifscore --columns: a missing feature, a bad list" {
+	model="$(shipped_model)"
+	run_split ifscore -m "$model" --columns temperature,sound </dev/null
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: missing feature column 'humidity' in --columns (the model needs: temperature, humidity, sound)" ]
+	run_split ifscore -m "$model" --columns a,,b </dev/null
+	assert_usage_error "ifscore: invalid value 'a,,b' for --columns: an empty column name"
+	run_split ifscore -m "$model" --columns a,b,a </dev/null
+	assert_usage_error "ifscore: invalid value 'a,b,a' for --columns: column 'a' named twice"
+}
+
+@test "ifscore --columns: a short row is an error row, numbered from line 1" {
+	model="$(shipped_model)"
+	run_split bash -c 'printf "50\t60\t70\n50\t60\n" | ifscore -m "$1" --columns temperature,humidity,sound' \
+		_ "$model"
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: -:2: expected 3 fields, found 2" ]
+	[ "${out##*$'\n'}" = $'50\t60\t\t\terror' ]
+}
+
+# --- --bad-rows-ok --------------------------------------------------------
+
+@test "ifscore --bad-rows-ok: bad rows reported and marked, status 0" {
+	model="$(shipped_model)"
+	mixed_input >in.tsv
+	run_split ifscore -m "$model" in.tsv
+	[ "$status" -eq 2 ]
+	want_out="$out" want_err="$err"
+	run_split ifscore -m "$model" --bad-rows-ok in.tsv
+	[ "$status" -eq 0 ]
+	[ "$out" = "$want_out" ]
+	[ "$err" = "$want_err" ]
+	[ "$(grep -c 'error$' <<<"$out")" -eq 2 ]
+}
+
+@test "ifscore --bad-rows-ok: an unreadable input still fails" {
+	model="$(shipped_model)"
+	run_split ifscore -m "$model" --bad-rows-ok nosuch.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: cannot open 'nosuch.tsv': No such file or directory" ]
+	printf 'temperature\thumidity\tsound\n1\t2\t3\n' >a.tsv
+	printf 'temperature\tsound\n1\t3\n' >b.tsv
+	run_split ifscore -m "$model" --bad-rows-ok a.tsv b.tsv
+	[ "$status" -eq 2 ]
+}
+
+@test "ifscore: --strict and --bad-rows-ok cannot be combined" {
+	run_split ifscore -m x.if --strict --bad-rows-ok
+	assert_usage_error "ifscore: --strict and --bad-rows-ok cannot be combined"
 }

@@ -679,7 +679,7 @@ scored() {
 	run "$IFTOOLS_ROOT/tests/check-examples" "$IFTOOLS_ROOT/man/ifstat.1"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *": 7 example commands run, 0 stale" ]]
+	[[ "$output" == *": 8 example commands run, 0 stale" ]]
 }
 
 @test "--help gives defaults in brackets, as iftrain and ifscore do" {
@@ -739,4 +739,29 @@ with_causes() {
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
 	[[ "$out" != *cause* ]]
+}
+
+@test "ifstat --columns: headerless in, the report without its header line" {
+	mixed > in.tsv
+	ifstat in.tsv | tail -n +2 > want
+	ifstat -w in.tsv | tail -n +2 > want_wide
+	tail -n +2 in.tsv > rows.tsv
+	cols=time,temp,hum,label,kind,score,status
+	run_split ifstat --columns "$cols" rows.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$out" = "$(cat want)" ]
+	run_split ifstat -w --columns "$cols" rows.tsv
+	[ "$out" = "$(cat want_wide)" ]
+	run_split ifstat --columns score,status </dev/null
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(metric rows <<<"$out")" = 0 ]
+}
+
+@test "ifstat --columns: a bad list is a usage error" {
+	run_split ifstat --columns score,,status </dev/null
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifstat: invalid value 'score,,status' for --columns: an empty column name
+Try 'ifstat --help' for more information." ]
 }

@@ -33,7 +33,7 @@ Try 'iftrain --help' for more information." ]
 	[ -z "$err" ]
 	[[ "${out%%$'\n'*}" == "usage: iftrain "* ]]
 	for opt in --contamination --delimiter --extension --features --jobs --output \
-	    --sample-size --trees --verbose --exclude --seed --help --version; do
+	    --sample-size --trees --verbose --exclude --seed --model --columns --help --version; do
 		[[ "$out" == *"$opt"* ]]
 	done
 }
@@ -598,4 +598,171 @@ iftrain: no model written: the input has errors" ]
 	run_split iftrain -o m.if -t 0 "$SHIPPED"
 	[ "$status" -eq 2 ]
 	[ "$(cat m.if)" = old ]
+}
+
+# --- merging: -m A -m B ---------------------------------------------------
+
+# Node lines of a model, without the tree numbers.
+nodes_of() {
+	sed -n '/^tree /,$p' "$1" | grep -v '^tree \|^end$'
+}
+
+@test "iftrain -m A -m B: every tree, in -m order, the same bytes every time" {
+	iftrain -t 7 --seed 1 -o a.if "$SHIPPED"
+	iftrain -t 5 --seed 2 -o b.if "$SHIPPED"
+	run_split iftrain -m a.if -m b.if -o ab.if
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ -z "$out" ]
+	[ "$(model_key trees ab.if)" = 12 ]
+	[ "$(model_key rows ab.if)" = 2100 ]
+	[ "$(model_key seed ab.if)" = 1 ]
+	cat <(nodes_of a.if) <(nodes_of b.if) >want
+	cmp want <(nodes_of ab.if)
+	iftrain -m a.if -m b.if >again.if
+	cmp ab.if again.if
+	iftrain -m b.if -m a.if >ba.if
+	! cmp -s ab.if ba.if
+	# The merged model loads and scores.
+	ifscore -m ab.if "$SHIPPED" >/dev/null
+}
+
+@test "iftrain -m: shards' models merged score like one model of their trees" {
+	# Two 50-tree halves of one 100-tree training are not the same trees,
+	# but the merged forest must rank the shipped anomalies as well.
+	head -n 526 "$SHIPPED" >s1.tsv
+	{ head -n 1 "$SHIPPED"; tail -n +527 "$SHIPPED"; } >s2.tsv
+	iftrain -t 50 --seed 1 -x label -o s1.if s1.tsv
+	iftrain -t 50 --seed 2 -x label -o s2.if s2.tsv
+	iftrain -m s1.if -m s2.if -c 0.05 -o all.if "$SHIPPED"
+	run_split bash -c 'ifscore -m all.if "$1" | ifstat | awk -F"\t" "\$1 == \"roc_auc\" { print \$2 }"' \
+		_ "$SHIPPED"
+	[ "$status" -eq 0 ]
+	awk -v auc="$out" 'BEGIN { exit !(auc > 0.95) }'
+}
+
+@test "iftrain -m -c F: the threshold from the merged forest's scores of the data" {
+	iftrain -t 30 --seed 1 -c 0.1 -o a.if "$SHIPPED"
+	iftrain -t 30 --seed 2 -c 0.1 -o b.if "$SHIPPED"
+	run_split iftrain -v -m a.if -m b.if -c 0.05 -o ab.if "$SHIPPED"
+	[ "$status" -eq 0 ]
+	[ "${err##*$'\n'}" = "iftrain: Normal: 997, Anomalies: 53, Anomaly Ratio: 5.05%" ]
+	[ "$(model_key contamination ab.if)" = 0.050000000000000003 ]
+	[ "$(ifscore -m ab.if "$SHIPPED" | grep -c 'anomaly$')" -eq 53 ]
+	# The same on one thread or four, from standard input, and
+	# headerless with --columns.
+	iftrain -j 1 -m a.if -m b.if -c 0.05 "$SHIPPED" >j1.if
+	iftrain -j 4 -m a.if -m b.if -c 0.05 "$SHIPPED" >j4.if
+	cmp ab.if j1.if
+	cmp ab.if j4.if
+	iftrain -m a.if -m b.if -c 0.05 <"$SHIPPED" >stdin.if
+	cmp ab.if stdin.if
+	tail -n +2 "$SHIPPED" | iftrain -m a.if -m b.if -c 0.05 \
+		--columns temperature,humidity,sound,label >headerless.if
+	cmp ab.if headerless.if
+}
+
+@test "iftrain -m without -c: the inputs' threshold when they agree, else 0.5" {
+	iftrain -t 5 --seed 1 -c 0.05 -o a.if "$SHIPPED"
+	iftrain -t 5 --seed 2 -c 0.05 -o b.if "$SHIPPED"
+	run_split iftrain -m a.if -m a.if -o aa.if
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(model_key threshold aa.if)" = "$(model_key threshold a.if)" ]
+	[ "$(model_key contamination aa.if)" = 0.050000000000000003 ]
+	run_split iftrain -m a.if -m b.if -o ab.if
+	[ "$status" -eq 0 ]
+	[ "$err" = "iftrain: the inputs' thresholds differ: the merged model has the auto threshold, 0.5 (-c F with data sets one)" ]
+	[ "$(model_key threshold ab.if)" = 0.5 ]
+	[ "$(model_key contamination ab.if)" = auto ]
+	run_split iftrain -m a.if -m a.if -c auto -o auto.if
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(model_key threshold auto.if)" = 0.5 ]
+}
+
+@test "iftrain -m: models that differ in what scoring reads are not merged" {
+	iftrain -t 3 -o a.if "$SHIPPED"
+	iftrain -t 3 -s 128 -o small.if "$SHIPPED"
+	iftrain -t 3 -f temperature,sound -o two.if "$SHIPPED"
+	iftrain -t 3 -f sound,temperature,humidity -o order.if "$SHIPPED"
+	iftrain -t 3 -e 1 -o ext.if "$SHIPPED"
+	run_split iftrain -m a.if -m small.if -o out.if
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: cannot merge 'small.if' with 'a.if': 'sample_size 128' where 'a.if' has 'sample_size 256'" ]
+	[ ! -e out.if ]
+	run_split iftrain -m a.if -m two.if
+	[ "$err" = "iftrain: cannot merge 'two.if' with 'a.if': 'features 2' where 'a.if' has 'features 3'" ]
+	run_split iftrain -m a.if -m order.if
+	[ "$err" = "iftrain: cannot merge 'order.if' with 'a.if': 'feature sound' where 'a.if' has 'feature temperature'" ]
+	run_split iftrain -m a.if -m a.if -m ext.if
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: cannot merge 'ext.if' with 'a.if': 'extension 1' where 'a.if' has 'extension 0'" ]
+	[ -z "$out" ]
+}
+
+@test "iftrain -m: a model that cannot be read, bad data while rethresholding" {
+	iftrain -t 3 -o a.if "$SHIPPED"
+	run_split iftrain -m a.if -m nosuch.if
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: cannot read model 'nosuch.if': No such file or directory" ]
+	input_with_line4 $'5x\t1\t2\t0' >bad.tsv
+	run_split iftrain -m a.if -c 0.1 -o out.if bad.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: bad.tsv:4: field 'temperature': invalid number '5x'
+iftrain: no model written: the input has errors" ]
+	[ ! -e out.if ]
+	printf 'temperature\tsound\n1\t2\n' >lacks.tsv
+	run_split iftrain -m a.if -c 0.1 lacks.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: lacks.tsv:1: missing feature column 'humidity' (the model needs: temperature, humidity, sound)" ]
+}
+
+@test "iftrain -m: training options and input files without -c F are usage errors" {
+	for pair in "-t 5:--trees" "-s 64:--sample-size" "-e 1:--extension" \
+	    "-f sound:--features" "-x label:--exclude" "--seed 3:--seed"; do
+		run_split iftrain -m a.if ${pair%%:*}
+		assert_usage_error "iftrain: ${pair##*:} cannot be combined with --model"
+	done
+	run_split iftrain -m a.if data.tsv
+	assert_usage_error "iftrain: --model reads input files only with -c F"
+	run_split iftrain -m a.if -c auto data.tsv
+	assert_usage_error "iftrain: --model reads input files only with -c F"
+}
+
+@test "iftrain --columns: a headerless input trains the same model" {
+	iftrain -t 10 -o want.if "$SHIPPED"
+	run_split bash -c 'tail -n +2 "$1" | iftrain -t 10 --columns temperature,humidity,sound,label' \
+		_ "$SHIPPED"
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$out" = "$(cat want.if)" ]
+}
+
+@test "iftrain -m: context models merge, and -c F computes their context per series" {
+	sensorgen -D 2 -n 4000 -a 0 --seed 5 >all.tsv
+	head -n 2001 all.tsv >a.tsv
+	{ head -n 1 all.tsv; tail -n +2002 all.tsv; } >b.tsv
+	iftrain -t 20 --seed 1 -g device -w 16 -o a.if a.tsv
+	iftrain -t 20 --seed 2 -g device -w 16 -o b.if b.tsv
+	iftrain -t 5 -g device -w 8 -o w8.if a.tsv
+	run_split iftrain -v -m a.if -m b.if -c 0.05 -o ab.if all.tsv
+	[ "$status" -eq 0 ]
+	[ "${err##*$'\n'}" = "iftrain: Normal: 3800, Anomalies: 200, Anomaly Ratio: 5.00%" ]
+	[ "$(head -n 1 ab.if)" = "iforest 2" ]
+	[ "$(model_key window ab.if)" = 16 ]
+	# ifscore computes the same context: it flags the same 200 rows.
+	[ "$(ifscore -m ab.if all.tsv | grep -c 'anomaly$')" -eq 200 ]
+	run_split iftrain -m a.if -m w8.if
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: cannot merge 'w8.if' with 'a.if': 'feature temperature@trend8' where 'a.if' has 'feature temperature@trend16'" ]
+	run_split iftrain -m a.if -c 0.05 --columns time,temperature,humidity,sound </dev/null
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: missing group column 'device' in --columns (the model's context is per 'device')" ]
+}
+
+@test "iftrain --columns: an empty input has no data rows" {
+	run_split iftrain --columns a,b </dev/null
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: -: no data rows" ]
 }

@@ -1,6 +1,8 @@
 # Shared by every .bats file: puts the built programs first on PATH and
 # gives each test a scratch folder.
 IFTOOLS_ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+# tests/cluster is a level deeper.
+[ -f "$IFTOOLS_ROOT/Makefile" ] || IFTOOLS_ROOT="$(cd "$IFTOOLS_ROOT/.." && pwd)"
 # make sanitize and make valgrind point IFTOOLS_BIN at their own builds.
 PATH="${IFTOOLS_BIN:-$IFTOOLS_ROOT/bin}:$PATH"
 DATA="$IFTOOLS_ROOT/data"

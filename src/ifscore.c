@@ -114,24 +114,16 @@ parse_options(struct options *o, int *argc, char ***argv)
 static size_t *
 find_features(const struct model *m, const struct tsv *t)
 {
-	size_t n = m->forest.nfeature, i, j;
-	size_t *cols;
+	size_t n = m->forest.nfeature;
+	size_t *cols = xreallocarray(NULL, n, sizeof *cols);
+	long missing = tsv_find_columns(t, m->feature, n, cols);
+	char *needed;
 
-	for (i = 0; i < n; i++) {
-		if (tsv_column(t, m->feature[i]) >= 0)
-			continue;
-		fprintf(stderr, "%s: %s:%lu: missing feature column '%s' (the "
-		        "model needs:", progname, t->name, t->line,
-		        m->feature[i]);
-		for (j = 0; j < n; j++)
-			fprintf(stderr, "%s %s", j ? "," : "", m->feature[j]);
-		fputs(")\n", stderr);
-		exit(EXIT_TROUBLE);
-	}
-	cols = xreallocarray(NULL, n, sizeof *cols);
-	for (i = 0; i < n; i++)
-		cols[i] = (size_t)tsv_column(t, m->feature[i]);
-	return cols;
+	if (missing < 0)
+		return cols;
+	needed = join_names(m->feature, n);
+	die("%s:%lu: missing feature column '%s' (the model needs: %s)",
+	    t->name, t->line, m->feature[missing], needed);
 }
 
 /* --- TSV output ------------------------------------------------------- */
@@ -244,6 +236,7 @@ struct chunk {
 	size_t start[CHUNK_ROWS + 1]; /* offsets of the records in text */
 	const char *name[CHUNK_ROWS]; /* where each came from */
 	unsigned long line[CHUNK_ROWS];
+	unsigned char incomplete[CHUNK_ROWS];
 	/* Filled in by chunk_process: */
 	struct tsv_row row;           /* room to split a record */
 	double *x;                    /* CHUNK_ROWS rows of features */
@@ -288,6 +281,7 @@ chunk_add(struct chunk *c, const struct tsv *t)
 	memcpy(c->text + at, t->record, t->record_len);
 	c->name[c->n] = t->name;
 	c->line[c->n] = t->line;
+	c->incomplete[c->n] = (unsigned char)t->incomplete;
 	c->start[++c->n] = at + t->record_len;
 }
 
@@ -307,6 +301,7 @@ chunk_parse(struct pipeline *p, struct chunk *c)
 		r->len = c->start[i + 1] - c->start[i];
 		r->name = c->name[i];
 		r->line = c->line[i];
+		r->incomplete = c->incomplete[i];
 		c->ok[i] = tsv_row_features(p->t, r, p->cols, d, x,
 		                            &c->errors) >= 0;
 		if (!c->ok[i]) {
@@ -593,7 +588,8 @@ score_json(const struct options *opt, struct tsv *t, struct out *o,
 	while (tsv_next(t)) {
 		char score[16];
 
-		if (tsv_features(t, cols, m->forest.nfeature, x) < 0) {
+		if (t->incomplete ||
+		    tsv_features(t, cols, m->forest.nfeature, x) < 0) {
 			write_json_row(o, t, "", 0, "error");
 			if (opt->strict)
 				break;

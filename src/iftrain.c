@@ -316,7 +316,9 @@ judge_column(const struct window *w, const char *name, size_t c,
 		integers &= st == NUM_OK && x == floor(x) && fabs(x) < 0x1p53;
 		scratch[numbers++] = x;
 	}
-	if (text >= numbers && numbers + text > 0)
+	/* A tie goes to the numbers: a glitch is then reported, not taken
+	 * for a text column. */
+	if (text > numbers)
 		return TEXT;
 	if (is_id_name(name))
 		return ID_NAME;
@@ -328,27 +330,35 @@ judge_column(const struct window *w, const char *name, size_t c,
 	return CHOSEN;
 }
 
+/* At most TELL_NAMES names of a wide input are listed. */
+enum { TELL_NAMES = 10 };
+
 /* The guess, told on stderr: what was chosen and what was left out. */
 static void
 tell_guess(const struct tsv *t, const struct window *w, const size_t *cols,
            size_t n, const enum verdict *verdict)
 {
 	char **names = xreallocarray(NULL, n, sizeof *names), *list;
+	char more[48];
 	struct out left;
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		names[i] = t->column[cols[i]];
-	list = join_names(names, n);
-	warnf("features (guessed from the first %zu row%s; -f to choose): %s",
-	      w->nrow, w->nrow == 1 ? "" : "s", list);
+	list = join_names(names, n < TELL_NAMES ? n : TELL_NAMES);
+	snprintf(more, sizeof more, ", ... (%zu in all)", n);
+	warnf("features (guessed from the first %zu row%s; -f to choose): "
+	      "%s%s", w->nrow, w->nrow == 1 ? "" : "s", list,
+	      n > TELL_NAMES ? more : "");
 	free(list);
 	free(names);
 	out_init_memory(&left);
-	for (i = 0; i < t->ncolumn; i++)
-		if (verdict[i] != CHOSEN)
+	for (i = 0, n = 0; i < t->ncolumn; i++)
+		if (verdict[i] != CHOSEN && n++ < TELL_NAMES)
 			out_printf(&left, "%s%s (%s)", left.len ? ", " : "",
 			           t->column[i], verdict_text[verdict[i]]);
+	if (n > TELL_NAMES)
+		out_str(&left, ", ...");
 	out_char(&left, '\0');
 	if (left.len > 1)
 		warnf("left out: %s", left.buf);

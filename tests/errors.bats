@@ -113,7 +113,7 @@ long_size() {
 @test "iftrain: no header: the first line names the features (it cannot be told from data)" {
 	printf '50\t60\t70\n51\t61\t71\n52\t60\t75\n' >nohdr.tsv
 	check iftrain nohdr.tsv
-	expect 0 ""
+	expect 0 "iftrain: features (guessed from the first 2 rows; -f to choose): 50, 60, 70"
 	[ "$(printf '%s\n' "$out" | grep '^feature')" = "features 3
 feature 50
 feature 60
@@ -163,7 +163,7 @@ feature 70" ]
 
 @test "iftrain: too few fields" {
 	sensor_rows "50 60 70" "51 61" "52 62 72" >few.tsv
-	check iftrain few.tsv
+	check iftrain -f temperature,humidity,sound few.tsv
 	expect 2 "iftrain: few.tsv:3: expected 3 fields, found 2
 iftrain: no model written: the input has errors"
 	[ -z "$out" ]
@@ -199,7 +199,7 @@ iftrain: no model written: the input has errors"
 
 @test "iftrain: '3.4.5' in a feature" {
 	sensor_rows "50 60 70" "50 3.4.5 70" >bad.tsv
-	check iftrain bad.tsv
+	check iftrain -f temperature,humidity,sound bad.tsv
 	expect 2 "iftrain: bad.tsv:3: field 'humidity': invalid number '3.4.5'
 iftrain: no model written: the input has errors"
 	[ -z "$out" ]
@@ -216,7 +216,7 @@ iftrain: no model written: the input has errors"
 
 @test "iftrain: '0x1p3' (a C hex float) in a feature" {
 	sensor_rows "50 60 70" "50 60 0x1p3" >bad.tsv
-	check iftrain bad.tsv
+	check iftrain -f temperature,humidity,sound bad.tsv
 	expect 2 "iftrain: bad.tsv:3: field 'sound': invalid number '0x1p3'
 iftrain: no model written: the input has errors"
 	[ -z "$out" ]
@@ -233,7 +233,7 @@ iftrain: no model written: the input has errors"
 
 @test "iftrain: 'inf' in a feature" {
 	sensor_rows "50 60 70" "inf 60 70" >bad.tsv
-	check iftrain bad.tsv
+	check iftrain -f temperature,humidity,sound bad.tsv
 	expect 2 "iftrain: bad.tsv:3: field 'temperature': invalid number 'inf'
 iftrain: no model written: the input has errors"
 	[ -z "$out" ]
@@ -283,7 +283,7 @@ normal" ]
 		head -c "$n" /dev/zero | tr '\0' x
 		printf '\n51\t61\t71\tshort\n52\t59\t75\tshort\n'
 	} >long.tsv
-	check iftrain -v long.tsv
+	check iftrain -f temperature,humidity,sound -v long.tsv
 	expect 0 "iftrain: rows read: 3, used: 3, skipped for no feature value: 0
 iftrain: features: temperature, humidity, sound
 iftrain: trees: 100, sample size: 3, threshold: 0.500000 (contamination auto)
@@ -316,7 +316,7 @@ iftrain: Normal: 3, Anomalies: 0, Anomaly Ratio: 0.00%"
 
 @test "iftrain: a NUL byte: no model" {
 	printf 'temperature\thumidity\tsound\n50\t60\t70\n51\t61\t71\0\n' >nul.tsv
-	check iftrain nul.tsv
+	check iftrain -f temperature,humidity,sound nul.tsv
 	expect 2 "iftrain: nul.tsv:3: NUL byte in line, line skipped
 iftrain: no model written: the input has errors"
 	[ -z "$out" ]
@@ -343,7 +343,7 @@ iftrain: no model written: the input has errors"
 @test "iftrain and ifscore: invalid UTF-8 in the header is just bytes" {
 	printf 'temp\377\376erature\thumidity\tsound\n50\t60\t70\n52\t60\t71\n49\t58\t69\n' >latin.tsv
 	check iftrain -o latin.if latin.tsv
-	expect 0 ""
+	expect 0 "$(printf 'iftrain: features (guessed from the first 3 rows; -f to choose): temp\377\376erature, humidity, sound')"
 	[ "$(sed -n 3p latin.if)" = "$(printf 'feature temp\377\376erature')" ]
 	check ifscore -m latin.if latin.tsv
 	expect 0 ""
@@ -366,8 +366,8 @@ iftrain: no model written: the input has errors"
 @test "iftrain: a BOM and CRLF line ends train the model the LF file trains" {
 	head -n 40 "$SHIPPED" >lf.tsv
 	{ printf '\357\273\277'; sed 's/$/\r/' lf.tsv; } >crlf.tsv
-	iftrain -c 0.05 -o lf.if lf.tsv
-	check iftrain -c 0.05 -o crlf.if crlf.tsv
+	iftrain -f temperature,humidity,sound -c 0.05 -o lf.if lf.tsv
+	check iftrain -f temperature,humidity,sound -c 0.05 -o crlf.if crlf.tsv
 	expect 0 ""
 	cmp lf.if crlf.if
 }
@@ -406,8 +406,8 @@ iftrain: no model written: the input has errors"
 @test "iftrain: blank lines change nothing in the model" {
 	head -n 30 "$SHIPPED" >plain.tsv
 	sed 'G' plain.tsv >blank.tsv   # a blank line after every line
-	iftrain -o plain.if plain.tsv
-	check iftrain -o blank.if blank.tsv
+	iftrain -f temperature,humidity,sound -o plain.if plain.tsv
+	check iftrain -f temperature,humidity,sound -o blank.if blank.tsv
 	expect 0 ""
 	cmp plain.if blank.if
 }
@@ -416,7 +416,7 @@ iftrain: no model written: the input has errors"
 
 @test "iftrain: one training row: every tree is one leaf, sample size 1" {
 	printf 'a\tb\n1\t2\n' >one.tsv
-	check iftrain -c 0.05 -v -o one.if one.tsv
+	check iftrain -f a,b -c 0.05 -v -o one.if one.tsv
 	expect 0 "iftrain: rows read: 1, used: 1, skipped for no feature value: 0
 iftrain: features: a, b
 iftrain: trees: 100, sample size: 1, threshold: 1.000000 (contamination set)
@@ -433,7 +433,7 @@ iftrain: Normal: 1, Anomalies: 0, Anomaly Ratio: 0.00%"
 	# With -c the threshold is the rows' own (equal) score, so none is
 	# above it; the auto threshold's verdict is in shapes.bats.
 	{ printf 'a\tb\n'; for i in $(seq 300); do printf '7\t-3.5\n'; done; } >same.tsv
-	check iftrain -c 0.05 -v -o same.if same.tsv
+	check iftrain -f a,b -c 0.05 -v -o same.if same.tsv
 	expect 0 "iftrain: rows read: 300, used: 300, skipped for no feature value: 0
 iftrain: features: a, b
 iftrain: trees: 100, sample size: 256, threshold: 0.500000 (contamination set)
@@ -455,7 +455,7 @@ iftrain: Normal: 300, Anomalies: 0, Anomaly Ratio: 0.00%"
 		}
 	}' >wide.tsv
 	check iftrain -t 10 -o wide.if wide.tsv
-	expect 0 ""
+	expect 0 "iftrain: features (guessed from the first 20 rows; -f to choose): c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, ... ($ncol in all)"
 	[ "$(sed -n 's/^features //p' wide.if)" -eq "$ncol" ]
 	check ifscore -m wide.if wide.tsv
 	expect 0 ""
@@ -497,7 +497,7 @@ iftrain: Normal: 300, Anomalies: 0, Anomaly Ratio: 0.00%"
 }
 
 @test "iftrain -e 3 on three features (checked once the header is read)" {
-	check iftrain -e 3 "$SHIPPED"
+	check iftrain -f temperature,humidity,sound -e 3 "$SHIPPED"
 	expect_usage iftrain "invalid value '3' for --extension: must be at most 2 (features - 1)"
 }
 

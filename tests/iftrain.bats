@@ -4,6 +4,9 @@
 
 load test_helper
 
+# What iftrain says when it guesses the shipped data's features.
+GUESS="iftrain: features (guessed from the first 1000 rows; -f to choose): temperature, humidity, sound"
+
 SHIPPED="$DATA/sensor_data.tsv"
 
 # A small valid input whose fourth line is "$1" (tab-separated fields).
@@ -65,7 +68,7 @@ Try 'iftrain --help' for more information." ]
 
 @test "iftrain with no options writes the model to stdout with the default header" {
 	iftrain "$SHIPPED" >m.if 2>err
-	[ ! -s err ]
+	[ "$(cat err)" = "$GUESS" ]
 	[ "$(sed -n 1,12p m.if)" = "iforest 1
 features 3
 feature temperature
@@ -83,7 +86,7 @@ rows 1050" ]
 }
 
 @test "iftrain -c 0.05 -v: Normal: 997, Anomalies: 53, Anomaly Ratio: 5.05%" {
-	run_split iftrain -c 0.05 -v -o m.if "$SHIPPED"
+	run_split iftrain -f temperature,humidity,sound -c 0.05 -v -o m.if "$SHIPPED"
 	[ "$status" -eq 0 ]
 	[ -z "$out" ]
 	[ "$(printf '%s\n' "$err" | wc -l)" -eq 4 ]
@@ -108,16 +111,20 @@ iftrain: Normal: 997, Anomalies: 53, Anomaly Ratio: 5.05%" ]]
 @test "iftrain -c 0.5 (the upper bound) is accepted" {
 	run_split iftrain -t 5 -c 0.5 -o m.if "$SHIPPED"
 	[ "$status" -eq 0 ]
-	[ -z "$err" ]
+	[ "$err" = "$GUESS" ]
 	[ "$(model_key contamination m.if)" = "0.5" ]
 }
 
-@test "iftrain without -v prints nothing on stderr" {
-	run_split iftrain -c 0.05 -o m.if "$SHIPPED"
+@test "iftrain -f without -v prints nothing on stderr; a guess is told" {
+	run_split iftrain -f temperature,humidity,sound -c 0.05 -o m.if "$SHIPPED"
 	[ "$status" -eq 0 ]
 	[ -z "$out" ]
 	[ -z "$err" ]
 	[ -s m.if ]
+	run_split iftrain -c 0.05 -o guessed.if "$SHIPPED"
+	[ "$status" -eq 0 ]
+	[ "$err" = "$GUESS" ]
+	cmp m.if guessed.if
 }
 
 @test "iftrain -t N / --trees N writes N trees" {
@@ -215,7 +222,7 @@ iftrain: Normal: 997, Anomalies: 53, Anomaly Ratio: 5.05%" ]]
 	run_split iftrain -t 5 -o out/m.if "$SHIPPED"
 	[ "$status" -eq 0 ]
 	[ -z "$out" ]
-	[ -z "$err" ]
+	[ "$err" = "$GUESS" ]
 	[ "$(ls -A out)" = "m.if" ]
 	cmp expected.if out/m.if
 }
@@ -260,7 +267,7 @@ iftrain: Normal: 997, Anomalies: 53, Anomaly Ratio: 5.05%" ]]
 }
 
 @test "iftrain -o into a folder that does not exist" {
-	run_split iftrain -t 5 -o nodir/m.if "$SHIPPED"
+	run_split iftrain -f temperature,humidity,sound -t 5 -o nodir/m.if "$SHIPPED"
 	[ "$status" -eq 2 ]
 	[ -z "$out" ]
 	[ "$err" = "iftrain: cannot write model 'nodir/m.if': No such file or directory" ]
@@ -268,7 +275,7 @@ iftrain: Normal: 997, Anomalies: 53, Anomaly Ratio: 5.05%" ]]
 }
 
 @test "iftrain >/dev/full: status 2 and a write error" {
-	run_split bash -c 'iftrain -t 5 "$1" >/dev/full' _ "$SHIPPED"
+	run_split bash -c 'iftrain -f temperature,humidity,sound -t 5 "$1" >/dev/full' _ "$SHIPPED"
 	[ "$status" -eq 2 ]
 	[ "$err" = "iftrain: write error on standard output: No space left on device" ]
 }
@@ -341,7 +348,7 @@ iftrain: no model written: the input has errors" ]
 @test "iftrain -x leaves columns out" {
 	run_split iftrain -t 5 -x humidity -o m.if "$SHIPPED"
 	[ "$status" -eq 0 ]
-	[ -z "$err" ]
+	[ "$err" = "iftrain: features (guessed from the first 1000 rows; -f to choose): temperature, sound" ]
 	[ "$(sed -n 2,4p m.if)" = "features 2
 feature temperature
 feature sound" ]
@@ -368,7 +375,7 @@ feature humidity" ]
 	[ "$(grep -c '^[0-9]* plane ' e0.if)" -eq 0 ]
 	run_split iftrain -t 5 -e 2 -o e2.if "$SHIPPED"
 	[ "$status" -eq 0 ]
-	[ -z "$err" ]
+	[ "$err" = "$GUESS" ]
 	[ "$(model_key extension e2.if)" = 2 ]
 	[ "$(grep -c '^[0-9]* plane ' e2.if)" -gt 0 ]
 	iftrain -t 5 --extension=2 "$SHIPPED" | cmp - e2.if
@@ -378,7 +385,7 @@ feature humidity" ]
 }
 
 @test "iftrain -e must stay below the number of features" {
-	run_split iftrain -e 3 "$SHIPPED"
+	run_split iftrain -f temperature,humidity,sound -e 3 "$SHIPPED"
 	assert_usage_error "iftrain: invalid value '3' for --extension: must be at most 2 (features - 1)"
 	run_split iftrain -e 1 -f sound "$SHIPPED"
 	assert_usage_error "iftrain: invalid value '1' for --extension: must be at most 0 (features - 1)"
@@ -405,7 +412,7 @@ feature humidity" ]
 	iftrain -t 10 -c 0.05 "$SHIPPED" >tsv.if
 	run_split iftrain -t 10 -c 0.05 -d , -o csv.if d.csv
 	[ "$status" -eq 0 ]
-	[ -z "$err" ]
+	[ "$err" = "$GUESS" ]
 	cmp tsv.if csv.if
 	iftrain -t 10 -c 0.05 --delimiter=tab "$SHIPPED" >tab.if
 	cmp tsv.if tab.if
@@ -419,7 +426,7 @@ feature humidity" ]
 		head -n 31 "$SHIPPED"
 		printf '50\tNA\t70\t0\n\t1\t2\t0\n1\tnan\t3\t0\nN/A\tNA\t\t0\n'
 	} >in.tsv
-	run_split iftrain -t 5 -v -o m.if in.tsv
+	run_split iftrain -f temperature,humidity,sound -t 5 -v -o m.if in.tsv
 	[ "$status" -eq 0 ]
 	[ -z "$out" ]
 	[ "${err%%$'\n'*}" = "iftrain: rows read: 34, used: 33, skipped for no feature value: 1" ]
@@ -434,7 +441,7 @@ feature humidity" ]
 
 @test "iftrain: no row has a feature value" {
 	printf 'a\tb\n\tNA\nNA\t\n' >in.tsv
-	run_split iftrain in.tsv
+	run_split iftrain -f a,b in.tsv
 	[ "$status" -eq 2 ]
 	[ -z "$out" ]
 	[ "$err" = "iftrain: no model written: no row has a feature value" ]
@@ -446,7 +453,7 @@ feature humidity" ]
 	local value message
 	while IFS='|' read -r value message; do
 		input_with_line4 "$value"$'\t2\t3\t0' >bad.tsv
-		run_split iftrain -o m.if bad.tsv
+		run_split iftrain -f temperature,humidity,sound -o m.if bad.tsv
 		echo "value=$value status=$status err=$err"
 		[ "$status" -eq 2 ]
 		[ -z "$out" ]
@@ -470,7 +477,7 @@ iftrain: no model written: the input has errors" ]
 
 @test "iftrain: a bad number in a later column names that column" {
 	input_with_line4 $'1\t2\t4x2\t0' >bad.tsv
-	run_split iftrain bad.tsv
+	run_split iftrain -f temperature,humidity,sound bad.tsv
 	[ "$status" -eq 2 ]
 	[ "$err" = "iftrain: bad.tsv:4: field 'sound': invalid number '4x2'
 iftrain: no model written: the input has errors" ]
@@ -478,20 +485,20 @@ iftrain: no model written: the input has errors" ]
 
 @test "iftrain: a bad label is not an error (label is not a feature)" {
 	input_with_line4 $'1\t2\t3\tyes' >in.tsv
-	run_split iftrain -t 2 in.tsv
+	run_split iftrain -f temperature,humidity,sound -t 2 in.tsv
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
 }
 
 @test "iftrain: wrong field count" {
 	input_with_line4 $'1\t2\t3' >bad.tsv
-	run_split iftrain bad.tsv
+	run_split iftrain -f temperature,humidity,sound bad.tsv
 	[ "$status" -eq 2 ]
 	[ -z "$out" ]
 	[ "$err" = "iftrain: bad.tsv:4: expected 4 fields, found 3
 iftrain: no model written: the input has errors" ]
 	input_with_line4 $'1\t2\t3\t0\t9' >long.tsv
-	run_split iftrain long.tsv
+	run_split iftrain -f temperature,humidity,sound long.tsv
 	[ "$status" -eq 2 ]
 	[ "$err" = "iftrain: long.tsv:4: expected 4 fields, found 5
 iftrain: no model written: the input has errors" ]
@@ -532,7 +539,7 @@ iftrain: no model written: the input has errors" ]
 }
 
 @test "iftrain: errors on standard input are named '-'" {
-	run_split bash -c 'printf "a\tb\n1\t2\n3\tx\n" | iftrain'
+	run_split bash -c 'printf "a\tb\n1\t2\n3\tx\n" | iftrain -f a,b'
 	[ "$status" -eq 2 ]
 	[ "$err" = "iftrain: -:3: field 'b': invalid number 'x'
 iftrain: no model written: the input has errors" ]

@@ -16,7 +16,7 @@ classic_model() {
 }
 
 @test "pipeline: sensorgen --classic | iftrain -c 0.05, then | ifscore | grep -c anomaly gives 53" {
-	run_split bash -c 'sensorgen --classic | iftrain -c 0.05 -o m.if &&
+	run_split bash -c 'sensorgen --classic | iftrain -f temperature,humidity,sound -c 0.05 -o m.if &&
 	    sensorgen --classic | ifscore -m m.if | grep -c anomaly'
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
@@ -112,7 +112,7 @@ print(rows[0]["time"], sum(r["anomaly_score"] for r in rows) > 0)
 }
 
 @test "pipeline: CSV end to end with -d ," {
-	run_split bash -c 'sensorgen --classic -d , | iftrain -d , -c 0.05 -o c.if &&
+	run_split bash -c 'sensorgen --classic -d , | iftrain -f temperature,humidity,sound -d , -c 0.05 -o c.if &&
 	    sensorgen --classic -d , | ifscore -d , -m c.if | grep -c ",anomaly$"'
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]

@@ -246,6 +246,18 @@ killed_by() {
 	killed_by HUP 129
 }
 
+@test "iftrain -o past ulimit -f (SIGXFSZ): no temporary file, old model intact" {
+	old_model
+	# 100 blocks hold the old model, not the big new one.
+	run_split bash -c 'ulimit -f 100; exec iftrain -f temperature,humidity,sound -t "$1" -o model.if "$2"' _ "$(big_trees)" "$SHIPPED"
+	echo "status=$status err=$err"
+	[ "$status" -eq $((128 + $(kill -l XFSZ))) ]
+	[ -z "$(without_valgrind_notes "$err")" ]
+	cmp model.if old.if
+	run_split bash -c 'ls -A | grep "^model\.if\."'
+	[ -z "$out" ]
+}
+
 @test "iftrain -o under nohup: an ignored SIGHUP stays ignored, the model is written" {
 	# nohup (or any parent) ignores SIGHUP so that the job outlives the
 	# terminal; a handler for clean-up must not undo that.

@@ -602,3 +602,102 @@ iftrain: no model written: the input has errors" ]
 	[ "$status" -eq 2 ]
 	[ "$(cat m.if)" = old ]
 }
+
+# --- -o through links, long names ---------------------------------------------
+
+@test "iftrain -o onto a dangling symbolic link writes its target; the link stays" {
+	mkdir sub
+	ln -s sub/target.if link.if
+	ln -s ../link.if sub/chain.if
+	run_split iftrain -f temperature,humidity,sound -t 3 -o sub/chain.if "$SHIPPED"
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ -L link.if ] && [ -L sub/chain.if ]
+	[ "$(readlink link.if)" = sub/target.if ]
+	[ -f sub/target.if ] && [ ! -L sub/target.if ]
+	ifscore -m link.if --print-model | cmp - sub/target.if
+	# Rewritten through the link that now resolves: still a link.
+	iftrain -f temperature,humidity,sound -t 4 -o link.if "$SHIPPED"
+	[ -L link.if ]
+	[ "$(model_key trees sub/target.if)" = 4 ]
+	[ -z "$(ls -A sub | grep -v '^target.if$\|^chain.if$')" ]
+}
+
+@test "iftrain -o with a name of the longest length the folder allows" {
+	local name
+	name="$(printf 'm%.0s' $(seq "$(getconf NAME_MAX .)"))"
+	run_split iftrain -f temperature,humidity,sound -t 3 -o "$name" "$SHIPPED"
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ -s "$name" ]
+	[ "$(ls -A | wc -l)" -eq 1 ]
+}
+
+# --- the feature guess ---------------------------------------------------------
+
+@test "iftrain: a glitch in the first row does not drop a sensor: it is an error" {
+	sed '2s/^[^\t]*/ERR/' "$SHIPPED" >glitch.tsv
+	run_split iftrain -o m.if glitch.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "$GUESS
+iftrain: glitch.tsv:2: field 'temperature': invalid number 'ERR'
+iftrain: no model written: the input has errors" ]
+	[ ! -e m.if ]
+}
+
+@test "iftrain: a tie between numbers and text goes to the numbers" {
+	printf 'a\tb\n1\t2\nx\t3\n' >tie.tsv
+	run_split iftrain tie.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: features (guessed from the first 2 rows; -f to choose): a, b
+iftrain: tie.tsv:3: field 'a': invalid number 'x'
+iftrain: no model written: the input has errors" ]
+	# Text in most rows: not a feature.
+	printf 'a\tb\n1\t2\nx\t3\ny\t4\n' >text.tsv
+	run_split iftrain -o m.if text.tsv
+	[ "$status" -eq 0 ]
+	[ "$err" = "iftrain: features (guessed from the first 3 rows; -f to choose): b
+iftrain: left out: a (not numeric)" ]
+}
+
+@test "iftrain: identifiers are left out, and said to be" {
+	# A row number, an epoch, a column named like an id, distinct
+	# integers in no order, and the sensors.
+	awk 'BEGIN {
+		srand(3)
+		print "n\tclock\tdevice_id\tserial\tTime\ttemperature\tcount"
+		for (i = 1; i <= 200; i++)
+			printf "%d\t%d\t%d\t%d\t%.1f\t%.3f\t%d\n", i, 1700000000 + 60 * i,
+			    i % 7, (i * 7919) % 10007, i / 3, 20 + rand(), int(rand() * 5)
+	}' >ids.tsv
+	run_split iftrain -o m.if ids.tsv
+	[ "$status" -eq 0 ]
+	[ "$err" = "iftrain: features (guessed from the first 200 rows; -f to choose): temperature, count
+iftrain: left out: n (integers that only rise or only fall), clock (integers that only rise or only fall), device_id (an identifier's name), serial (integers, all distinct), Time (an identifier's name)" ]
+	[ "$(sed -n 2,4p m.if)" = "features 2
+feature temperature
+feature count" ]
+	# -f takes any of them, quietly.
+	run_split iftrain -f n,temperature -o f.if ids.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	# Nine rising integers are too few to call an identifier.
+	head -n 10 ids.tsv | cut -f 1,6 >few.tsv
+	run_split iftrain -o few.if few.tsv
+	[ "$err" = "iftrain: features (guessed from the first 9 rows; -f to choose): n, temperature" ]
+}
+
+@test "iftrain: an incomplete last line is reported and no model is written" {
+	{ head -n 20 "$SHIPPED"; printf '50.1\t6'; } >cut.tsv
+	run_split iftrain -f temperature,humidity,sound -o m.if cut.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: cut.tsv:21: incomplete last line (no newline at the end)
+iftrain: no model written: the input has errors" ]
+	[ ! -e m.if ]
+	# Guessing reads it too: same verdict.
+	run_split iftrain -o m.if cut.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: cut.tsv:21: incomplete last line (no newline at the end)
+iftrain: features (guessed from the first 20 rows; -f to choose): temperature, humidity, sound
+iftrain: no model written: the input has errors" ]
+}

@@ -151,6 +151,45 @@ feature 70" ]
 	[ -z "$out" ]
 }
 
+@test "iftrain: a duplicate among 100,000 column names (20,000 under valgrind)" {
+	n=100000
+	[ -z "${IFTOOLS_SLOW:-}" ] || n=20000
+	awk -v n="$n" 'BEGIN {
+		for (c = 1; c <= n; c++) printf "%sc%d", (c > 1 ? "\t" : ""), (c == n ? 7 : c)
+		print ""
+		for (c = 1; c <= n; c++) printf "%s1", (c > 1 ? "\t" : "")
+		print ""
+	}' >wide.tsv
+	check iftrain wide.tsv
+	expect 2 "iftrain: wide.tsv:1: duplicate column name 'c7'"
+	[ -z "$out" ]
+}
+
+@test "ifscore: CR-only line endings are reported, not read as one header" {
+	model="$(shipped_model)"
+	printf 'temperature\thumidity\tsound\r50\t60\t70\r51\t61\t71\r' >mac.tsv
+	check ifscore -m "$model" mac.tsv
+	expect 2 "ifscore: mac.tsv:1: carriage return inside the header line (CR-only line endings?), input skipped"
+	[ -z "$out" ]
+	check iftrain mac.tsv
+	expect 2 "iftrain: mac.tsv:1: carriage return inside the header line (CR-only line endings?), input skipped"
+}
+
+@test "ifscore: control characters in a bad value or a name are escaped" {
+	model="$(shipped_model)"
+	printf 'temperature\thumidity\tsound\n5\033[31m\t6\r0\t7\001\n' >ctl.tsv
+	check ifscore -m "$model" ctl.tsv
+	expect 2 "ifscore: ctl.tsv:2: field 'temperature': invalid number '5\\x1b[31m'"
+	printf 'temperature\thumidity\tsound\n50\t6\r0\t7\001\n' >ctl.tsv
+	check ifscore -m "$model" ctl.tsv
+	expect 2 "ifscore: ctl.tsv:2: field 'humidity': invalid number '6\\r0'"
+	printf 'temp\033erature\tx\n1\t2\n' >name.tsv
+	check ifscore -m "$model" name.tsv
+	expect 2 "ifscore: name.tsv:1: missing feature column 'temperature' (the model needs: temperature, humidity, sound)"
+	check iftrain -f "x,$(printf 'bad\033')" name.tsv
+	expect 2 "iftrain: name.tsv: no column 'bad\\x1b' for --features"
+}
+
 @test "ifscore: a missing feature column names what the model needs" {
 	model="$(shipped_model)"
 	printf 'humidity\ttemperature\tlabel\n60\t50\t0\n' >miss.tsv
@@ -257,6 +296,58 @@ normal" ]
 }
 
 # --- long lines, NUL bytes, encodings -----------------------------------------------
+
+@test "ifscore: an incomplete last line is reported and written as 'error', for every -j" {
+	model="$(shipped_model)"
+	printf 'temperature\thumidity\tsound\n50\t60\t70\n51\t61\t7' >cut.tsv
+	for j in 1 2; do
+		check ifscore -j "$j" -m "$model" cut.tsv
+		expect 2 "ifscore: cut.tsv:3: incomplete last line (no newline at the end)"
+		[ "$out" = "temperature	humidity	sound	score	status
+50	60	70	0.397770	normal
+51	61	7		error" ]
+	done
+	check ifscore --json -m "$model" cut.tsv
+	expect 2 "ifscore: cut.tsv:3: incomplete last line (no newline at the end)"
+	[ "$(printf '%s\n' "$out" | tail -n 1)" = '{"temperature":51,"humidity":61,"sound":7,"score":null,"anomaly_score":null,"status":"error"}' ]
+	# A header alone, cut short.
+	printf 'temperature\thumidity\tsound' >hdr.tsv
+	check ifscore -m "$model" hdr.tsv
+	expect 2 "ifscore: hdr.tsv:1: incomplete last line (no newline at the end)"
+	# With --strict, the first bad row ends the output.
+	check ifscore --strict -m "$model" cut.tsv
+	expect 2 "ifscore: cut.tsv:3: incomplete last line (no newline at the end)"
+}
+
+@test "ifscore: a line over 64 MiB is skipped and reported, in a file or a pipe" {
+	model="$(shipped_model)"
+	{
+		printf 'temperature\thumidity\tsound\tnote\n50\t60\t70\t'
+		head -c 67108864 /dev/zero | tr '\0' x
+		printf '\n51\t61\t71\tshort\n'
+	} >huge.tsv
+	check ifscore -m "$model" huge.tsv
+	expect 2 "ifscore: huge.tsv:2: line longer than 67108864 bytes, line skipped"
+	[ "$out" = "temperature	humidity	sound	note	score	status
+51	61	71	short	0.401093	normal" ]
+	check bash -c 'cat "$2" | ifscore -m "$1"' _ "$model" huge.tsv
+	expect 2 "ifscore: -:2: line longer than 67108864 bytes, line skipped"
+	# 64 MiB and its newline is the longest line read.
+	{
+		printf 'temperature\thumidity\tsound\tnote\n50\t60\t70\t'
+		head -c $((67108864 - 9)) /dev/zero | tr '\0' x
+		printf '\n'
+	} >max.tsv
+	check bash -c 'cat "$2" | ifscore -m "$1" | cut -c 1-9,67108860-' _ "$model" max.tsv
+	expect 0 ""
+	[ "$(printf '%s\n' "$out" | tail -n 1)" = "50	60	70	xxxxx	0.397770	normal" ]
+}
+
+@test "iftrain: a header over 64 MiB skips the input" {
+	{ head -c 67108865 /dev/zero | tr '\0' x; printf '\n1\n'; } >huge.tsv
+	check iftrain huge.tsv
+	expect 2 "iftrain: huge.tsv:1: header line longer than 67108864 bytes, input skipped"
+}
 
 @test "ifscore: a 10 MB line passes through whole (2 MB under valgrind)" {
 	model="$(shipped_model)"

@@ -572,6 +572,17 @@ iftrain: no model written: the input has errors" ]
 	-j 0|invalid value '0' for --jobs: must be at least 1
 	-j 65|invalid value '65' for --jobs: must be at most 64
 	-d ab|invalid delimiter 'ab': must be one character
+	-d 5|invalid delimiter '5': letters, digits and '.', '+', '-', '/' occur in values
+	-d .|invalid delimiter '.': letters, digits and '.', '+', '-', '/' occur in values
+	-d e|invalid delimiter 'e': letters, digits and '.', '+', '-', '/' occur in values
+	-d E|invalid delimiter 'E': letters, digits and '.', '+', '-', '/' occur in values
+	-d -|invalid delimiter '-': letters, digits and '.', '+', '-', '/' occur in values
+	-d +|invalid delimiter '+': letters, digits and '.', '+', '-', '/' occur in values
+	-d n|invalid delimiter 'n': letters, digits and '.', '+', '-', '/' occur in values
+	-d a|invalid delimiter 'a': letters, digits and '.', '+', '-', '/' occur in values
+	-d i|invalid delimiter 'i': letters, digits and '.', '+', '-', '/' occur in values
+	-d /|invalid delimiter '/': letters, digits and '.', '+', '-', '/' occur in values
+	-d é|invalid delimiter 'é': only single-byte characters are supported
 	--bogus|unrecognized option '--bogus'
 	-q|invalid option -- 'q'
 	EOF

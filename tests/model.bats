@@ -447,3 +447,66 @@ colour blue' >bad.if
 	[ -z "$err" ]
 	[ "$(printf '%s\n' "$out" | grep -c anomaly)" -eq 53 ]
 }
+
+# --- inputs that never end, or are not files ---------------------------------
+
+@test "loader: a device is refused before it is read" {
+	assert_rejected /dev/zero "ifscore: cannot read model '/dev/zero': a device, not a file or a pipe"
+	assert_rejected /dev/null "ifscore: cannot read model '/dev/null': a device, not a file or a pipe"
+}
+
+@test "loader: an endless pipe that is no model ends at once, on its first bytes" {
+	run_split bash -c 'yes | ifscore -m /dev/stdin --print-model'
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: /dev/stdin:1: not an iftools model (expected 'iforest 1' on the first line)" ]
+	run_split bash -c 'cat /dev/zero | ifscore -m /dev/stdin --print-model'
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: /dev/stdin:1: not an iftools model (expected 'iforest 1' on the first line)" ]
+}
+
+@test "loader: a model through a pipe loads as from a file" {
+	write_fixture >m.if
+	run_split bash -c 'cat m.if | ifscore -m /dev/stdin --print-model'
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$out" = "$(cat m.if)" ]
+}
+
+@test "loader: a file over 2 GiB is refused unread" {
+	write_fixture >big.if
+	truncate -s 2147483648 big.if
+	assert_rejected big.if "ifscore: big.if: model file larger than 2147483647 bytes"
+}
+
+@test "loader: a threshold outside [0, 1]" {
+	line="$(write_fixture | grep -n '^threshold ' | cut -d: -f1)"
+	for t in 1.5 -0.1 1e300; do
+		write_fixture | sed "s/^threshold .*/threshold $t/" >bad.if
+		assert_rejected bad.if "ifscore: bad.if:$line: threshold: '$t' is out of range (0..1)"
+	done
+	for t in 0 1; do
+		write_fixture | sed "s/^threshold .*/threshold $t/" >ok.if
+		ifscore -m ok.if --print-model >/dev/null
+	done
+}
+
+@test "loader: CRLF line endings are named, with no raw carriage return" {
+	write_fixture | sed 's/$/\r/' >crlf.if
+	assert_rejected crlf.if "ifscore: crlf.if:1: carriage return at the end of the line (CRLF line endings?)"
+}
+
+@test "loader: a model of 200,000 features loads (20,000 under valgrind)" {
+	n=200000
+	[ -z "${IFTOOLS_SLOW:-}" ] || n=20000
+	write_fixture | awk -v n="$n" '
+		/^features / { print "features " n; next }
+		/^feature / { if (!done) for (i = 1; i <= n; i++) print "feature f" i; done = 1; next }
+		{ print }' >wide.if
+	run_split ifscore -m wide.if --print-model
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$out" | grep -c '^feature ')" -eq "$n" ]
+	# The same with one name twice: the line of the second is named.
+	sed "s/^feature f$n\$/feature f7/" wide.if >dup.if
+	line="$(grep -n "^feature f7\$" dup.if | tail -n 1 | cut -d: -f1)"
+	assert_rejected dup.if "ifscore: dup.if:$line: duplicate feature 'f7'"
+}

@@ -546,3 +546,7 @@ ifscore: in.tsv:5: expected 4 fields, found 2" ]
 	run_split ifscore -m "$model" --print-model "$SHIPPED"
 	assert_usage_error "ifscore: --print-model reads no input files"
 }
+
+@test "ifscore(1): the EXAMPLES that show output print what they show" {
+	check_man_examples ifscore.1
+}

@@ -712,3 +712,7 @@ iftrain: no model written: the input has errors" ]
 iftrain: features (guessed from the first 20 rows; -f to choose): temperature, humidity, sound
 iftrain: no model written: the input has errors" ]
 }
+
+@test "iftrain(1): the EXAMPLES that show output print what they show" {
+	check_man_examples iftrain.1
+}

@@ -28,3 +28,51 @@ shipped_model() {
 	[ -s "$model" ] || iftrain -c 0.05 --seed 42 -o "$model" "$DATA/sensor_data.tsv"
 	echo "$model"
 }
+
+# check_man_examples PAGE: run every literal display of PAGE's EXAMPLES
+# section that shows output, and compare what it prints (stdout and stderr,
+# a tab shown as two spaces) with what the page shows.  In a display, a
+# line starting with "$ " is a command, continued on the next line after
+# a trailing '|' or '\'; the other lines are its output.  The displays run
+# in order in one scratch folder where data/ is the shipped data, so a
+# model made by one is there for the next; displays without output are
+# not run (some are endless).
+check_man_examples() {
+	local page="$IFTOOLS_ROOT/man/$1" dir="$BATS_TEST_TMPDIR/examples" n i
+	mkdir -p "$dir"
+	ln -sfn "$DATA" "$dir/data"
+	n=$(awk -v dir="$dir" '
+		function unescape(s) {
+			gsub(/\\-/, "-", s); gsub(/\\&/, "", s); gsub(/\\e/, "\\", s)
+			return s
+		}
+		/^\.Sh / { in_ex = $2 == "EXAMPLES" }
+		in_ex && /^\.Bd -literal/ { block = 1; cmd = ""; want = ""; cont = 0; next }
+		in_ex && block && /^\.Ed/ {
+			block = 0
+			if (cmd != "" && want != "") {
+				n++
+				printf "%s", cmd > (dir "/cmd" n); close(dir "/cmd" n)
+				printf "%s", want > (dir "/want" n); close(dir "/want" n)
+			}
+			next
+		}
+		block {
+			line = unescape($0)
+			if (cont || line ~ /^\$ /) {
+				if (!cont) sub(/^\$ /, "", line)
+				cmd = cmd line "\n"
+				cont = line ~ /[|\\]$/
+			} else {
+				want = want line "\n"
+			}
+		}
+		END { print n + 0 }' "$page")
+	echo "$1: $n examples with output"
+	[ "$n" -gt 0 ]
+	for ((i = 1; i <= n; i++)); do
+		(cd "$dir" && bash -o pipefail "cmd$i" 2>&1) | sed 's/\t/  /g' >"$dir/got$i"
+		echo "--- example $i: $(head -n 1 "$dir/cmd$i")"
+		diff "$dir/want$i" "$dir/got$i"
+	done
+}

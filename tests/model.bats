@@ -510,3 +510,46 @@ colour blue' >bad.if
 	line="$(grep -n "^feature f7\$" dup.if | tail -n 1 | cut -d: -f1)"
 	assert_rejected dup.if "ifscore: dup.if:$line: duplicate feature 'f7'"
 }
+
+# --- the examples of iforest(5) ------------------------------------------------
+
+# page_model N: the Nth model shown in iforest(5)'s EXAMPLES.
+page_model() {
+	awk -v want="$1" '
+		/^\.Sh / { ex = $2 == "EXAMPLES" }
+		ex && /^iforest 1$/ { n++ }
+		ex && n == want && !done { print }
+		ex && n == want && /^end$/ { done = 1 }' "$IFTOOLS_ROOT/man/iforest.5"
+}
+
+@test "iforest(5): its example models are what iftrain writes today" {
+	page="$IFTOOLS_ROOT/man/iforest.5"
+	grep -q "^\.Ql iftrain -t 2 -s 8 --seed 1 data/sensor_data.tsv :\$" "$page"
+	grep -q "^\.Ql head -40 data/sensor_data.tsv | iftrain -t 1 -s 8 -e 2 --seed 1\$" "$page"
+	iftrain -t 2 -s 8 --seed 1 "$DATA/sensor_data.tsv" 2>/dev/null >std.if
+	diff <(page_model 1) std.if
+	head -40 "$DATA/sensor_data.tsv" | iftrain -t 1 -s 8 -e 2 --seed 1 2>/dev/null >ext.if
+	diff <(page_model 2) ext.if
+}
+
+@test "iforest(5): the worked inequality is node 0 of the extended example" {
+	page_model 2 >ext.if
+	# The three terms of node 0, as the page writes them: the first
+	# as it is, the others with their sign in front.
+	awk '
+		/^feature / { name[nf++] = substr($0, 9) }
+		/^0 plane / {
+			for (i = 0; i < 3; i++) {
+				f = $(4 + 3 * i); nrm = $(5 + 3 * i); pt = $(6 + 3 * i)
+				if (i == 0) line = nrm
+				else if (nrm ~ /^-/) line = "\\- " substr(nrm, 2)
+				else line = "+ " nrm
+				printf "%s (%s \\- %s)%s\n", line, name[f], pt, i == 2 ? " <= 0" : ""
+			}
+		}' ext.if >want.txt
+	awk '/^Node 0 sends a row to leaf 1 when$/ { go = 1; next }
+		go && /^\.Bd/ { next }
+		go && /^\.Ed/ { exit }
+		go { print }' "$IFTOOLS_ROOT/man/iforest.5" >shown.txt
+	diff want.txt shown.txt
+}

@@ -148,3 +148,24 @@ print(rows[0]["time"], sum(r["anomaly_score"] for r in rows) > 0)
 	[ "$(awk -F'\t' '$1 == "errors" { print $2 }' stat.tsv)" = 1 ]
 	[ "$(awk -F'\t' '$1 == "anomalies" { print $2 }' stat.tsv)" = 1 ]
 }
+
+@test "make install: programs 0755, pages 0644, under DESTDIR, PREFIX and MANDIR" {
+	command -v make >/dev/null
+	bindir="$(dirname "$(command -v ifscore)")"
+	# -o all: install what the suite runs, without building anything.
+	run_split make -s -C "$IFTOOLS_ROOT" -o all install BIN="$bindir" \
+	    DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/opt/ift MANDIR=/opt/man
+	echo "status=$status err=$err"
+	[ "$status" -eq 0 ]
+	cd "$BATS_TEST_TMPDIR/root"
+	[ "$(find . -type f -printf '%m %p\n' | sort)" = "644 ./opt/man/man1/ifscore.1
+644 ./opt/man/man1/ifstat.1
+644 ./opt/man/man1/iftrain.1
+644 ./opt/man/man1/sensorgen.1
+644 ./opt/man/man5/iforest.5
+755 ./opt/ift/bin/ifscore
+755 ./opt/ift/bin/ifstat
+755 ./opt/ift/bin/iftrain
+755 ./opt/ift/bin/sensorgen" ]
+	./opt/ift/bin/iftrain --version
+}

@@ -236,8 +236,8 @@ window_free(struct window *w)
 enum verdict { CHOSEN, TEXT, ID_NAME, ID_RISING, ID_DISTINCT };
 
 static const char *const verdict_text[] = {
-	"", "not numeric", "an identifier's name", "integers that only rise "
-	"or only fall", "integers, all distinct"
+	"", "not numeric", "an identifier's name",
+	"integers that only rise or only fall", "integers, all distinct"
 };
 
 /* An integer column is taken for a counter, an epoch or a row number when

@@ -550,3 +550,13 @@ ifscore: in.tsv:5: expected 4 fields, found 2" ]
 @test "ifscore(1): the EXAMPLES that show output print what they show" {
 	check_man_examples ifscore.1
 }
+
+@test "ifscore --help: defaults in brackets, never '(default ...)'" {
+	run_split ifscore --help
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[[ "$out" != *"(default"* ]]
+	[[ "$out" == *"field delimiter [tab]"* ]]
+	[[ "$out" == *"scoring threads [online CPUs]"* ]]
+	[[ "$out" == *"[the model's]"* ]]
+}

@@ -716,3 +716,12 @@ iftrain: no model written: the input has errors" ]
 @test "iftrain(1): the EXAMPLES that show output print what they show" {
 	check_man_examples iftrain.1
 }
+
+@test "iftrain --help: defaults in brackets, never '(default ...)'" {
+	run_split iftrain --help
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[[ "$out" != *"(default"* ]]
+	# Every option that takes a value names its default in brackets.
+	[ -z "$(printf '%s\n' "$out" | awk '/^  -.*[A-Z]+ / && !/\[/ { getline next_line; if (next_line !~ /\[/) print }')" ]
+}

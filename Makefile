@@ -97,6 +97,7 @@ bench: all
 
 bench-quality: all
 	tests/bench/quality
+	tests/bench/context
 
 lint-man:
 	mandoc -Tlint -Wwarning $(MAN1) $(MAN5)

@@ -1,14 +1,16 @@
 /* ifscore: score a TSV stream line by line against an Isolation Forest. */
+#include "context.h"
 #include "forest.h"
+#include "format.h"
 #include "model.h"
-#include "parallel.h"
 #include "num.h"
 #include "out.h"
+#include "parallel.h"
+#include "pipeline.h"
 #include "tsv.h"
 #include "util.h"
 
 #include <getopt.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +19,15 @@
 struct options {
 	const char *model;
 	double threshold;
+	size_t max_groups;
 	int has_threshold, unbuffered, json, strict, print_model, jobs;
+	int show_context;
 	char delim;
 };
 
 static const char usage_text[] =
-    "usage: ifscore -m MODEL [-u] [-d CHAR] [-j N] [-T X] [--json] [--strict]\n"
-    "               [FILE ...]\n"
+    "usage: ifscore -m MODEL [-u] [-d CHAR] [-j N] [-T X] [--json]\n"
+    "               [--max-groups N] [--show-context] [--strict] [FILE ...]\n"
     "       ifscore -m MODEL --print-model\n";
 
 static const char help_text[] =
@@ -33,6 +37,9 @@ static const char help_text[] =
     "  -T, --threshold X      flag scores above X (0..1) [the model's]\n"
     "  -d, --delimiter CHAR   field delimiter [tab]\n"
     "  -j, --jobs N           scoring threads [online CPUs]\n"
+    "      --max-groups N     with a model's context: at most N series\n"
+    "                         [10000]\n"
+    "      --show-context     write the model's context features too\n"
     "  -u, --unbuffered       flush after every line\n"
     "      --json             write JSON Lines instead of TSV\n"
     "      --strict           stop at the first bad row\n"
@@ -40,7 +47,8 @@ static const char help_text[] =
     "  -h, --help             print this help and exit\n"
     "  -V, --version          print the version and exit\n";
 
-enum { OPT_JSON = 256, OPT_STRICT, OPT_PRINT_MODEL };
+enum { OPT_JSON = 256, OPT_STRICT, OPT_PRINT_MODEL, OPT_MAX_GROUPS,
+       OPT_SHOW_CONTEXT };
 
 static void
 parse_options(struct options *o, int *argc, char ***argv)
@@ -54,6 +62,8 @@ parse_options(struct options *o, int *argc, char ***argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "print-model", no_argument, NULL, OPT_PRINT_MODEL },
+		{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
+		{ "show-context", no_argument, NULL, OPT_SHOW_CONTEXT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -63,6 +73,7 @@ parse_options(struct options *o, int *argc, char ***argv)
 	memset(o, 0, sizeof *o);
 	o->delim = '\t';
 	o->jobs = default_threads();
+	o->max_groups = CONTEXT_GROUPS_DEFAULT;
 	opterr = 0;
 	while ((c = getopt_long(*argc, *argv, ":m:T:d:j:uhV", longopts,
 	                        NULL)) != -1) {
@@ -92,6 +103,13 @@ parse_options(struct options *o, int *argc, char ***argv)
 		case OPT_PRINT_MODEL:
 			o->print_model = 1;
 			break;
+		case OPT_SHOW_CONTEXT:
+			o->show_context = 1;
+			break;
+		case OPT_MAX_GROUPS:
+			o->max_groups = (size_t)opt_integer("--max-groups",
+			                                    optarg, 1, 100000000);
+			break;
 		case 'h':
 			help_exit(usage_text, help_text);
 			break;
@@ -109,12 +127,12 @@ parse_options(struct options *o, int *argc, char ***argv)
 		usage_error("--print-model reads no input files");
 }
 
-/* The input column of every model feature, or exit naming what is
+/* The input column of every raw model feature, or exit naming what is
  * missing and what the model needs. */
 static size_t *
 find_features(const struct model *m, const struct tsv *t)
 {
-	size_t n = m->forest.nfeature;
+	size_t n = m->nraw;
 	size_t *cols = xreallocarray(NULL, n, sizeof *cols);
 	long missing = tsv_find_columns(t, m->feature, n, cols);
 	char *needed;
@@ -126,483 +144,212 @@ find_features(const struct model *m, const struct tsv *t)
 	    t->name, t->line, m->feature[missing], needed);
 }
 
-/* --- TSV output ------------------------------------------------------- */
-
-static void
-write_tsv_header(struct out *o, const struct tsv *t)
+/* The input column of the model's group column, or exit. */
+static long
+find_group(const struct model *m, const struct tsv *t)
 {
-	out_write(o, t->header, t->header_len);
-	out_char(o, t->delim);
-	out_str(o, "score");
-	out_char(o, t->delim);
-	out_str(o, "status\n");
+	long col;
+
+	if (m->context.group == NULL)
+		return -1;
+	col = tsv_column(t, m->context.group);
+	if (col < 0)
+		die("%s:%lu: missing group column '%s' (the model's context "
+		    "is per '%s')", t->name, t->line, m->context.group,
+		    m->context.group);
+	return col;
 }
 
-/* --- JSON Lines output ------------------------------------------------ */
+/* --- The steps of a row, wired ------------------------------------------
+ *
+ * A row's way through ifscore: the reader (tsv.c), parse (prepare), the
+ * walk (score.c), format (format.c); the pipeline (pipeline.c) runs them
+ * on the worker threads and writes the rows back in input order. */
 
-/* Whether s[0..n) is a number in JSON's own grammar. */
-static int
-is_json_number(const char *s, size_t n)
-{
-	const char *p = s, *end = s + n;
+/* What the steps read, and the state of the ordered one. */
+struct scoring {
+	const struct model *m;
+	const struct tsv *t;
+	const size_t *cols;           /* the model's raw features' columns */
+	double threshold;
+	struct format format;
+	long group_col;               /* the context's group column, or -1 */
+	size_t max_groups;
+	int show_context;
+	struct context *context;      /* changed by the ordered step only */
+};
 
-	if (p < end && *p == '-')
-		p++;
-	if (p == end || *p < '0' || *p > '9')
-		return 0;
-	if (*p == '0')
-		p++;
-	else
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
-	if (p < end && *p == '.') {
-		if (++p == end || *p < '0' || *p > '9')
-			return 0;
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
-	}
-	if (p < end && (*p == 'e' || *p == 'E')) {
-		if (++p < end && (*p == '+' || *p == '-'))
-			p++;
-		if (p == end || *p < '0' || *p > '9')
-			return 0;
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
-	}
-	return p == end;
-}
-
-/* A field as JSON: numbers as numbers, missing values as null. */
-static void
-write_json_value(struct out *o, const struct tsv_field *f)
-{
-	double x;
-
-	switch (num_parse(f->p, f->n, &x)) {
-	case NUM_OK:
-		if (is_json_number(f->p, f->n))
-			out_write(o, f->p, f->n);
-		else
-			out_real(o, x);
-		break;
-	case NUM_MISSING:
-		out_str(o, "null");
-		break;
-	default:
-		out_json_string(o, f->p, f->n);
-	}
-}
-
-static void
-write_json_row(struct out *o, const struct tsv *t, const char *score,
-               size_t score_len, const char *status)
-{
-	size_t i;
-
-	out_char(o, '{');
-	for (i = 0; i < t->nfield && i < t->ncolumn; i++) {
-		out_json_string(o, t->column[i], strlen(t->column[i]));
-		out_char(o, ':');
-		write_json_value(o, &t->field[i]);
-		out_char(o, ',');
-	}
-	out_str(o, "\"score\":");
-	if (score_len)
-		out_write(o, score, score_len);
-	else
-		out_str(o, "null");
-	out_str(o, ",\"anomaly_score\":");
-	out_str(o, status[0] == 'a' ? "1" : status[0] == 'n' ? "0" : "null");
-	out_str(o, ",\"status\":\"");
-	out_str(o, status);
-	out_str(o, "\"}\n");
-}
-
-/* --- Scoring ---------------------------------------------------------- */
-
-/* Rows are scored in chunks, a tree at a time over the whole chunk.  The
- * main thread reads lines into chunks; with -j N, N workers parse, score
- * and format them while it goes on, and it writes them back in input
- * order, messages included.  A chunk ends early whenever the input has no
- * further line ready, and before waiting for more input every chunk in
- * flight is written and flushed, so a live stream is scored the moment
- * each line arrives. */
-enum { CHUNK_ROWS = 4096 };
-
-struct chunk {
-	size_t n;
-	char *text;                   /* the records, back to back */
-	size_t text_cap;
-	size_t start[CHUNK_ROWS + 1]; /* offsets of the records in text */
-	const char *name[CHUNK_ROWS]; /* where each came from */
-	unsigned long line[CHUNK_ROWS];
-	unsigned char incomplete[CHUNK_ROWS];
-	/* Filled in by chunk_process: */
+/* A chunk's own memory. */
+struct batch {
 	struct tsv_row row;           /* room to split a record */
 	double *x;                    /* CHUNK_ROWS rows of features */
 	double score[CHUNK_ROWS];
-	unsigned char ok[CHUNK_ROWS];
-	size_t first_bad;             /* the first bad row, or n */
-	size_t cut;                   /* result's length up to that row */
-	struct out result;            /* the formatted output lines */
-	struct out errors;            /* the bad rows' messages, in order */
-	int ready;                    /* result is complete */
+	struct tsv_field group[CHUNK_ROWS]; /* each row's group value */
 };
 
-struct pipeline {
-	const struct model *m;
-	struct tsv *t;                /* only read by the workers */
-	const size_t *cols;           /* the model's features' columns */
-	double threshold;
-	int strict, stopped;          /* --strict, and a bad row seen */
-	struct out *out;
-	struct chunk *ring;
-	size_t nring;
-	/* Sequence numbers: chunks submitted, taken by a worker, written. */
-	size_t submitted, taken, written;
-	struct chunk *filling;        /* the next to submit, or NULL */
-	int quit, nworker;
-	pthread_t *worker;
-	pthread_mutex_t lock;
-	pthread_cond_t work, done;
-};
-
-/* Keep a copy of the record and its place; it is parsed later, on
- * whichever thread scores the chunk. */
-static void
-chunk_add(struct chunk *c, const struct tsv *t)
+static void *
+batch_new(void *arg)
 {
-	size_t at = c->start[c->n];
+	const struct scoring *s = arg;
+	struct batch *b = xcalloc(1, sizeof *b);
 
-	if (c->text_cap - at < t->record_len) {
-		c->text_cap = 2 * (at + t->record_len);
-		c->text = xrealloc(c->text, c->text_cap);
-	}
-	memcpy(c->text + at, t->record, t->record_len);
-	c->name[c->n] = t->name;
-	c->line[c->n] = t->line;
-	c->incomplete[c->n] = (unsigned char)t->incomplete;
-	c->start[++c->n] = at + t->record_len;
+	b->x = xreallocarray(NULL, CHUNK_ROWS,
+	                     s->m->forest.nfeature * sizeof *b->x);
+	return b;
+}
+
+static void
+batch_free(void *arg, void *work)
+{
+	struct batch *b = work;
+
+	(void)arg;
+	free(b->x);
+	free(b->row.field);
+	free(b);
+}
+
+static void
+row_of(struct tsv_row *r, const struct chunk *c, size_t i)
+{
+	r->text = chunk_record(c, i, &r->len);
+	r->name = c->name[i];
+	r->line = c->line[i];
+	r->incomplete = c->incomplete[i];
 }
 
 /* Parse the chunk's records; a bad one's message goes to c->errors and
- * its features are zero (it is scored, but the score is never shown). */
+ * its features are zero (it is walked, but its score is never shown). */
 static void
-chunk_parse(struct pipeline *p, struct chunk *c)
+parse_chunk(void *arg, struct chunk *c)
 {
-	size_t d = p->m->forest.nfeature, i;
+	const struct scoring *s = arg;
+	struct batch *b = c->work;
+	size_t d = s->m->forest.nfeature, i;
 
-	c->first_bad = c->n;
 	for (i = 0; i < c->n; i++) {
-		struct tsv_row *r = &c->row;
-		double *x = c->x + i * d;
+		double *x = b->x + i * d;
+		size_t start = c->errors.len;
 
-		r->text = c->text + c->start[i];
-		r->len = c->start[i + 1] - c->start[i];
-		r->name = c->name[i];
-		r->line = c->line[i];
-		r->incomplete = c->incomplete[i];
-		c->ok[i] = tsv_row_features(p->t, r, p->cols, d, x,
-		                            &c->errors) >= 0;
-		if (!c->ok[i]) {
+		row_of(&b->row, c, i);
+		if (tsv_row_features(s->t, &b->row, s->cols, s->m->nraw, x,
+		                     &c->errors) < 0) {
+			chunk_mark_bad(c, i);
+			chunk_message(c, i, start);
 			memset(x, 0, d * sizeof *x);
-			if (c->first_bad == c->n)
-				c->first_bad = i;
+		} else if (s->group_col >= 0) {
+			b->group[i] = b->row.field[s->group_col];
 		}
 	}
 }
 
-/* Parse, score and format a chunk: the work the threads share. */
+/* The context features of the chunk's rows, in input order: each series'
+ * state carries from one row of it to the next. */
 static void
-chunk_process(struct pipeline *p, struct chunk *c)
+context_chunk(void *arg, struct chunk *c)
 {
-	struct out *o = &c->result;
-	size_t ncolumn = p->t->ncolumn, i;
-	char delim = p->t->delim;
+	struct scoring *s = arg;
+	struct batch *b = c->work;
+	size_t d = s->m->forest.nfeature, i;
 
-	chunk_parse(p, c);
-	forest_score_block(&p->m->forest, c->x, c->n, c->score);
+	for (i = 0; i < c->n; i++) {
+		double *x = b->x + i * d;
+		size_t start = c->errors.len;
+
+		if (!c->ok[i] || context_apply(s->context, b->group[i].p,
+		                               b->group[i].n, x) == 0)
+			continue;
+		tsv_row_report(s->t, c->name[i], c->line[i], s->group_col,
+		               &c->errors, "a new group '%.*s' over "
+		               "--max-groups %zu", (int)b->group[i].n,
+		               b->group[i].p, s->max_groups);
+		chunk_mark_bad(c, i);
+		chunk_message(c, i, start);
+		memset(x, 0, d * sizeof *x);
+	}
+}
+
+/* Walk the chunk's rows and write them out. */
+static void
+finish_chunk(void *arg, struct chunk *c)
+{
+	const struct scoring *s = arg;
+	struct batch *b = c->work;
+	size_t d = s->m->forest.nfeature, nraw = s->m->nraw, i;
+
+	forest_score_block(&s->m->forest, b->x, c->n, b->score);
 	for (i = 0; i < c->n; i++) {
 		char score[16];
-		size_t len = c->ok[i] ? num_format_score(score, c->score[i]) : 0;
-		size_t nfield = 1, k;
-		const char *rec = c->text + c->start[i];
-		size_t rec_len = c->start[i + 1] - c->start[i];
+		struct format_values v = { NULL, 0, score, 0, "error", NULL, 0,
+		                           NULL, 0 };
 
-		out_write(o, rec, rec_len);
-		if (!c->ok[i]) {
-			/* A short record is padded with empty fields, so its
-			 * score and status still land in their columns. */
-			for (k = 0; k < rec_len; k++)
-				nfield += rec[k] == delim;
-			for (; nfield < ncolumn; nfield++)
-				out_char(o, delim);
+		if (s->show_context) {
+			v.context = c->ok[i] ? b->x + i * d + nraw : NULL;
+			v.ncontext = d - nraw;
 		}
-		out_char(o, delim);
-		out_write(o, score, len);
-		out_char(o, delim);
-		out_str(o, !c->ok[i] ? "error" :
-		        forest_is_anomaly(c->score[i], p->threshold) ?
-		        "anomaly" : "normal");
-		out_char(o, '\n');
+		if (c->ok[i]) {
+			v.score_len = num_format_score(score, b->score[i]);
+			v.status = forest_is_anomaly(b->score[i], s->threshold) ?
+			           "anomaly" : "normal";
+		}
+		row_of(&b->row, c, i);
+		format_row(&s->format, &c->result, &b->row, c->ok[i], &v);
 		if (i == c->first_bad)
-			c->cut = o->len;
+			c->cut = c->result.len;
 	}
 }
 
-static void *
-worker_main(void *arg)
+/* The columns ifscore adds: the context features with --show-context,
+ * then score and status. */
+static const char **
+added_columns(const struct model *m, int show_context, size_t *n)
 {
-	struct pipeline *p = arg;
+	size_t ncontext = show_context ? m->forest.nfeature - m->nraw : 0, i;
+	const char **name = xreallocarray(NULL, ncontext + 2, sizeof *name);
 
-	pthread_mutex_lock(&p->lock);
-	for (;;) {
-		struct chunk *c;
-
-		while (!p->quit && p->taken == p->submitted)
-			pthread_cond_wait(&p->work, &p->lock);
-		if (p->taken == p->submitted)
-			break;
-		c = &p->ring[p->taken++ % p->nring];
-		pthread_mutex_unlock(&p->lock);
-		chunk_process(p, c);
-		pthread_mutex_lock(&p->lock);
-		c->ready = 1;
-		pthread_cond_broadcast(&p->done);
-	}
-	pthread_mutex_unlock(&p->lock);
-	return NULL;
+	for (i = 0; i < ncontext; i++)
+		name[i] = m->feature[m->nraw + i];
+	name[ncontext] = "score";
+	name[ncontext + 1] = "status";
+	*n = ncontext + 2;
+	return name;
 }
 
-/* A scored chunk's lines, and its bad rows' messages on stderr; with
- * --strict, only up to the first bad row, and nothing after it. */
-static void
-write_chunk(struct pipeline *p, struct chunk *c)
+/* Score every row; exit status 0, or 2 after a bad row or input. */
+static int
+score_stream(const struct options *opt, struct tsv *t, struct out *o,
+             const struct model *m, const size_t *cols, double threshold)
 {
-	int stop = p->strict && c->first_bad < c->n;
-	size_t nerr = c->errors.len;
+	struct scoring s = { m, t, cols, threshold, { 0 }, -1,
+	                     opt->max_groups, opt->show_context, NULL };
+	struct pipeline_steps steps = {
+		&s, batch_new, batch_free, parse_chunk, NULL, finish_chunk
+	};
+	struct pipeline_options popt = { opt->jobs, opt->strict,
+	                                 opt->unbuffered };
+	const char **added;
+	size_t nadded;
 
-	if (p->stopped)
-		return;
-	if (stop) {
-		const char *nl = memchr(c->errors.buf, '\n', nerr);
-
-		nerr = nl ? (size_t)(nl - c->errors.buf) + 1 : nerr;
-		p->stopped = 1;
+	if (m->context.window) {
+		s.group_col = find_group(m, t);
+		if (!context_fits(&m->context, m->nraw, opt->max_groups))
+			usage_error("invalid value '%zu' for --max-groups: the "
+			            "model's windows of %u readings could take "
+			            "more than %zu GiB", opt->max_groups,
+			            m->context.window, CONTEXT_MEMORY_MAX >> 30);
+		s.context = context_new(&m->context, m->nraw, opt->max_groups);
+		steps.ordered = context_chunk;
 	}
-	out_write(p->out, c->result.buf, stop ? c->cut : c->result.len);
-	if (nerr > 0) {
-		fwrite(c->errors.buf, 1, nerr, stderr);
-		p->t->failed = 1;
-	}
-}
 
-/* Write finished chunks in order; with wait, every one submitted. */
-static void
-pipeline_write(struct pipeline *p, int wait)
-{
-	pthread_mutex_lock(&p->lock);
-	while (p->written < p->submitted) {
-		struct chunk *c = &p->ring[p->written % p->nring];
-
-		if (!c->ready) {
-			if (!wait)
-				break;
-			if (p->nworker == 0 && p->taken < p->submitted) {
-				/* Without workers the chunk is scored here.  With
-				 * them the main thread only waits: a chunk it took
-				 * would leave them idle, the ring unfilled. */
-				struct chunk *mine = &p->ring[p->taken++ % p->nring];
-
-				pthread_mutex_unlock(&p->lock);
-				chunk_process(p, mine);
-				pthread_mutex_lock(&p->lock);
-				mine->ready = 1;
-			} else {
-				pthread_cond_wait(&p->done, &p->lock);
-			}
-			continue;
-		}
-		pthread_mutex_unlock(&p->lock);
-		write_chunk(p, c);
-		c->result.len = 0;
-		c->errors.len = 0;
-		c->n = 0;
-		c->ready = 0;
-		pthread_mutex_lock(&p->lock);
-		p->written++;
-	}
-	pthread_mutex_unlock(&p->lock);
-}
-
-static void
-pipeline_submit(struct pipeline *p)
-{
-	struct chunk *c = p->filling;
-
-	p->filling = NULL;
-	if (c == NULL || c->n == 0)
-		return;
-	/* A live stream's few lines are scored here: a hand-over to a
-	 * worker would only add to their latency. */
-	if (p->nworker == 0 || (c->n < CHUNK_ROWS / 16 &&
-	                        p->submitted == p->written)) {
-		chunk_process(p, c);
-		/* Taken as well as submitted, so no worker takes it. */
-		pthread_mutex_lock(&p->lock);
-		c->ready = 1;
-		p->submitted++;
-		p->taken++;
-		pthread_mutex_unlock(&p->lock);
-		pipeline_write(p, 0);
-		return;
-	}
-	pthread_mutex_lock(&p->lock);
-	p->submitted++;
-	pthread_cond_signal(&p->work);
-	pthread_mutex_unlock(&p->lock);
-	pipeline_write(p, 0);
-}
-
-/* The chunk being filled; a new one once the one whose slot it takes
- * has been written. */
-static struct chunk *
-pipeline_next(struct pipeline *p)
-{
-	if (p->filling == NULL) {
-		if (p->submitted - p->written == p->nring)
-			pipeline_write(p, 1);
-		p->filling = &p->ring[p->submitted % p->nring];
-	}
-	return p->filling;
-}
-
-/* Called before every read that may block: nothing waits behind it. */
-static void
-pipeline_drain(void *arg)
-{
-	struct pipeline *p = arg;
-
-	pipeline_write(p, 1);
-	out_flush(p->out);
-}
-
-static void
-pipeline_start(struct pipeline *p, const struct model *m, struct tsv *t,
-               const size_t *cols, double threshold,
-               const struct options *opt, struct out *out)
-{
-	size_t i;
-	int k;
-
-	memset(p, 0, sizeof *p);
-	p->m = m;
-	p->t = t;
-	p->cols = cols;
-	p->threshold = threshold;
-	p->strict = opt->strict;
-	p->out = out;
-	p->nworker = opt->jobs > 1 ? opt->jobs : 0;
-	p->nring = opt->jobs > 1 ? 4 * (size_t)opt->jobs : 1;
-	p->ring = xcalloc(p->nring, sizeof *p->ring);
-	for (i = 0; i < p->nring; i++) {
-		p->ring[i].x = xreallocarray(NULL, CHUNK_ROWS,
-		                             m->forest.nfeature * sizeof(double));
-		out_init_memory(&p->ring[i].result);
-		out_init_memory(&p->ring[i].errors);
-	}
-	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->work, NULL);
-	pthread_cond_init(&p->done, NULL);
-	p->worker = xcalloc((size_t)p->nworker + 1, sizeof *p->worker);
-	for (k = 0; k < p->nworker; k++)
-		if (pthread_create(&p->worker[k], NULL, worker_main, p) != 0)
-			die("cannot start a worker thread");
-}
-
-static void
-pipeline_stop(struct pipeline *p)
-{
-	size_t i;
-	int k;
-
-	pipeline_submit(p);
-	pipeline_write(p, 1);
-	pthread_mutex_lock(&p->lock);
-	p->quit = 1;
-	pthread_cond_broadcast(&p->work);
-	pthread_mutex_unlock(&p->lock);
-	for (k = 0; k < p->nworker; k++)
-		pthread_join(p->worker[k], NULL);
-	for (i = 0; i < p->nring; i++) {
-		free(p->ring[i].x);
-		free(p->ring[i].text);
-		free(p->ring[i].row.field);
-		free(p->ring[i].result.buf);
-		free(p->ring[i].errors.buf);
-	}
-	free(p->ring);
-	free(p->worker);
-}
-
-/* TSV output.  Returns at the end of input, or after the first bad row
- * with --strict. */
-static void
-score_tsv(const struct options *opt, struct tsv *t, struct out *o,
-          const struct model *m, const size_t *cols, double threshold)
-{
-	struct pipeline p;
-
-	pipeline_start(&p, m, t, cols, threshold, opt, o);
-	t->before_read = pipeline_drain;
-	t->before_read_arg = &p;
-	write_tsv_header(o, t);
-	while (!p.stopped && tsv_next_unsplit(t)) {
-		struct chunk *c = pipeline_next(&p);
-
-		chunk_add(c, t);
-		if (c->n == CHUNK_ROWS || opt->unbuffered || !tsv_line_ready(t))
-			pipeline_submit(&p);
-		if (opt->unbuffered)
-			pipeline_drain(&p);
-	}
-	pipeline_stop(&p);
-}
-
-static void
-flush_output(void *arg)
-{
-	out_flush(arg);
-}
-
-/* JSON Lines, a row at a time: a consumer of the old API reads them one
- * by one. */
-static void
-score_json(const struct options *opt, struct tsv *t, struct out *o,
-           const struct model *m, const size_t *cols, double threshold)
-{
-	double *x = xreallocarray(NULL, m->forest.nfeature, sizeof *x);
-
-	t->before_read = flush_output;
-	t->before_read_arg = o;
-	while (tsv_next(t)) {
-		char score[16];
-
-		if (t->incomplete ||
-		    tsv_features(t, cols, m->forest.nfeature, x) < 0) {
-			write_json_row(o, t, "", 0, "error");
-			if (opt->strict)
-				break;
-		} else {
-			double s = forest_score(&m->forest, x);
-
-			write_json_row(o, t, score, num_format_score(score, s),
-			               forest_is_anomaly(s, threshold) ? "anomaly" : "normal");
-		}
-		if (opt->unbuffered)
-			out_flush(o);
-	}
-	free(x);
+	added = added_columns(m, opt->show_context, &nadded);
+	format_init(&s.format, opt->json ? FORMAT_JSON : FORMAT_TSV, t, cols,
+	            m->nraw, added, nadded);
+	format_header(&s.format, o);
+	pipeline_run(t, o, &steps, &popt);
+	format_free(&s.format);
+	free(added);
+	context_free(s.context);
+	return t->failed ? EXIT_TROUBLE : 0;
 }
 
 int
@@ -615,6 +362,7 @@ main(int argc, char *argv[])
 	size_t *cols;
 	double threshold;
 	char error[512];
+	int status;
 
 	set_progname(argv[0]);
 	parse_options(&opt, &argc, &argv);
@@ -632,13 +380,10 @@ main(int argc, char *argv[])
 	if (!tsv_read_header(&t))
 		exit(EXIT_TROUBLE);
 	cols = find_features(&m, &t);
-	if (opt.json)
-		score_json(&opt, &t, &o, &m, cols, threshold);
-	else
-		score_tsv(&opt, &t, &o, &m, cols, threshold);
+	status = score_stream(&opt, &t, &o, &m, cols, threshold);
 	out_finish(&o);
 	free(cols);
 	model_free(&m);
 	tsv_close(&t);
-	return t.failed ? EXIT_TROUBLE : 0;
+	return status;
 }

@@ -1,4 +1,5 @@
 /* iftrain: train an Isolation Forest from TSV and write a model file. */
+#include "context.h"
 #include "forest.h"
 #include "metrics.h"
 #include "model.h"
@@ -35,11 +36,14 @@ struct options {
 	char *features, *exclude;
 	char delim;
 	int verbose, threads;
+	struct context_recipe context; /* -w, -g, --context */
+	size_t max_groups;
 };
 
 static const char usage_text[] =
-    "usage: iftrain [-v] [-c auto|F] [-d CHAR] [-e LEVEL] [-f LIST] [-j N]\n"
-    "               [-o FILE] [-s N] [-t N] [-x LIST] [--seed N] [FILE ...]\n";
+    "usage: iftrain [-v] [-c auto|F] [-d CHAR] [-e LEVEL] [-f LIST] [-g COL]\n"
+    "               [-j N] [-o FILE] [-s N] [-t N] [-w N] [-x LIST]\n"
+    "               [--context LIST] [--max-groups N] [--seed N] [FILE ...]\n";
 
 static const char help_text[] =
     "\nTrain an Isolation Forest on the TSV rows of FILEs (or standard input)\n"
@@ -51,17 +55,24 @@ static const char help_text[] =
     "                              features (0 .. features-1) [0]\n"
     "  -f, --features LIST         feature columns, comma-separated [guessed\n"
     "                              from the first rows, and told: iftrain(1)]\n"
+    "  -g, --group COL             with -w: each value of COL is a series\n"
+    "                              of its own [one series]\n"
     "  -j, --jobs N                worker threads [online CPUs]\n"
     "  -o, --output FILE           write the model to FILE, atomically [stdout]\n"
     "  -s, --sample-size N         rows per tree [min(256, rows)]\n"
     "  -t, --trees N               number of trees [100]\n"
     "  -v, --verbose               print a training summary on stderr\n"
+    "  -w, --window N              add context features over the last N\n"
+    "                              readings of each series [none]\n"
     "  -x, --exclude LIST          columns to leave out of the guess [none]\n"
+    "      --context LIST          with -w: context kinds: mean, std, dev,\n"
+    "                              trend, same [" CONTEXT_DEFAULT_TEXT "]\n"
+    "      --max-groups N          with -g: at most N series [10000]\n"
     "      --seed N                random seed [42]\n"
     "  -h, --help                  print this help and exit\n"
     "  -V, --version               print the version and exit\n";
 
-enum { OPT_SEED = 256 };
+enum { OPT_SEED = 256, OPT_CONTEXT, OPT_MAX_GROUPS };
 
 static void
 parse_options(struct options *o, int *argc, char ***argv)
@@ -78,6 +89,10 @@ parse_options(struct options *o, int *argc, char ***argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "exclude", required_argument, NULL, 'x' },
 		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "group", required_argument, NULL, 'g' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "context", required_argument, NULL, OPT_CONTEXT },
+		{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -90,9 +105,11 @@ parse_options(struct options *o, int *argc, char ***argv)
 	o->seed = 42;
 	o->delim = '\t';
 	o->threads = default_threads();
+	o->context.kinds = CONTEXT_DEFAULT_KINDS;
+	o->max_groups = CONTEXT_GROUPS_DEFAULT;
 	opterr = 0;
-	while ((c = getopt_long(*argc, *argv, ":c:d:e:f:j:o:s:t:vx:hV", longopts,
-	                        NULL)) != -1) {
+	while ((c = getopt_long(*argc, *argv, ":c:d:e:f:g:j:o:s:t:vw:x:hV",
+	                        longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->contamination = strcmp(optarg, "auto") == 0 ? 0 :
@@ -132,6 +149,20 @@ parse_options(struct options *o, int *argc, char ***argv)
 			o->seed = (uint64_t)opt_integer("--seed", optarg, 0,
 			                                INT64_MAX);
 			break;
+		case 'g':
+			o->context.group = optarg;
+			break;
+		case 'w':
+			o->context.window = (unsigned)opt_integer("--window",
+			    optarg, 1, CONTEXT_WINDOW_MAX);
+			break;
+		case OPT_CONTEXT:
+			opt_context_kinds(optarg, &o->context.kinds);
+			break;
+		case OPT_MAX_GROUPS:
+			o->max_groups = (size_t)opt_integer("--max-groups",
+			    optarg, 1, 100000000);
+			break;
 		case 'h':
 			help_exit(usage_text, help_text);
 			break;
@@ -145,6 +176,8 @@ parse_options(struct options *o, int *argc, char ***argv)
 	*argv += optind;
 	if (o->features && o->exclude)
 		usage_error("--features and --exclude cannot be combined");
+	if (o->context.window == 0 && o->context.group)
+		usage_error("--group needs --window");
 }
 
 /* --- The first rows ---------------------------------------------------- */
@@ -385,7 +418,10 @@ guess_features(const struct options *o, struct tsv *t,
 		excluded = names_sort(exclude, nexclude);
 	}
 	for (i = 0; i < t->ncolumn; i++) {
+		/* -g's column is a series' name, never a feature. */
 		if (strcmp(t->column[i], "label") == 0 ||
+		    (o->context.group &&
+		     strcmp(t->column[i], o->context.group) == 0) ||
 		    names_find(excluded, nexclude, t->column[i]) >= 0)
 			continue;
 		verdict[i] = judge_column(w, t->column[i], i, scratch);
@@ -414,6 +450,10 @@ choose_features(const struct options *o, struct tsv *t,
 	char **list;
 	long missing, repeat;
 
+	/* Before anything is guessed and told. */
+	if (o->context.group && tsv_column(t, o->context.group) < 0)
+		die("%s: no column '%s' for --group", t->name,
+		    o->context.group);
 	if (!o->features) {
 		*nfeature = guess_features(o, t, w, cols);
 		return cols;
@@ -604,7 +644,10 @@ write_model_file(const struct model *m, const char *path)
 /* --- Training --------------------------------------------------------- */
 
 struct training {
-	size_t *cols;
+	size_t *cols;             /* the raw features' columns */
+	size_t nraw;
+	long group_col;           /* -g's column, or -1 */
+	struct context *context;  /* -w's state, or NULL */
 	struct sampler *sampler;
 	struct rowstore kept;     /* rows scored for the threshold */
 	int keep_rows;
@@ -738,17 +781,82 @@ feeder_stop(struct feeder *f)
 		free(f->block[k]);
 }
 
-/* A row parsed into the feeder's next slot: kept, or counted as bad
- * (missing < 0, reported) or as having no feature value. */
+/* The model's features: the raw ones, and with -w the context features
+ * after them (the group column is never a feature), with the state that
+ * computes them. */
 static void
-take_row(struct training *tr, struct feeder *f, long missing, size_t d)
+name_features(const struct options *o, struct tsv *t, struct model *m,
+              struct training *tr)
 {
+	size_t nctx, i;
+
+	m->context = o->context;
+	m->context.group = NULL;
+	tr->group_col = -1;
+	if (o->context.group) {
+		tr->group_col = tsv_column(t, o->context.group);
+		if (tr->group_col < 0)
+			die("%s: no column '%s' for --group", t->name,
+			    o->context.group);
+		for (i = 0; i < tr->nraw; i++)
+			if (tr->cols[i] == (size_t)tr->group_col)
+				break;
+		if (i < tr->nraw && o->features)
+			die("--group column '%s' cannot be a feature",
+			    o->context.group);
+		if (i < tr->nraw)
+			memmove(&tr->cols[i], &tr->cols[i + 1],
+			        (--tr->nraw - i) * sizeof *tr->cols);
+		if (tr->nraw == 0)
+			die("%s:%lu: no numeric columns to use as features",
+			    t->name, t->line);
+		m->context.group = xstrdup(o->context.group);
+	}
+	nctx = context_count(&o->context, tr->nraw);
+	m->nraw = tr->nraw;
+	m->forest.nfeature = tr->nraw + nctx;
+	m->feature = xreallocarray(NULL, m->forest.nfeature, sizeof *m->feature);
+	for (i = 0; i < tr->nraw; i++)
+		m->feature[i] = xstrdup(t->column[tr->cols[i]]);
+	for (i = 0; i < nctx; i++)
+		m->feature[tr->nraw + i] = context_name(&o->context, m->feature,
+		                                        tr->nraw, i);
+	if (nctx == 0)
+		return;
+	if (!context_fits(&o->context, tr->nraw, o->max_groups))
+		usage_error("invalid value '%u' for --window: the windows of "
+		            "%zu groups (--max-groups) could take more than "
+		            "%zu GiB", o->context.window, o->max_groups,
+		            CONTEXT_MEMORY_MAX >> 30);
+	tr->context = context_new(&o->context, tr->nraw, o->max_groups);
+}
+
+/* A parsed row r (missing: tsv_row_features' count): into the feeder,
+ * with its context features; or counted as bad (missing < 0, reported;
+ * a new series beyond --max-groups, reported here) or as having no
+ * feature value. */
+static void
+keep_row(const struct options *o, struct tsv *t, struct training *tr,
+         struct feeder *f, const struct tsv_row *r, long missing, double *x)
+{
+	const struct tsv_field *g = tr->group_col >= 0 ?
+	                            &r->field[tr->group_col] : NULL;
+
 	if (missing < 0) {
 		tr->bad++;
 		return;
 	}
-	if ((size_t)missing == d) {
+	if ((size_t)missing == tr->nraw) {
 		tr->skipped_empty++;
+		return;
+	}
+	if (tr->context && context_apply(tr->context, g ? g->p : NULL,
+	                                 g ? g->n : 0, x) != 0) {
+		tsv_row_report(t, r->name, r->line, tr->group_col, NULL,
+		               "a new group '%.*s' over --max-groups %zu",
+		               (int)g->n, g->p, o->max_groups);
+		t->failed = 1;
+		tr->bad++;
 		return;
 	}
 	f->n[f->filling]++;
@@ -784,17 +892,22 @@ read_rows(const struct options *o, struct tsv *t, const struct window *w,
 		row.name = w->name[i];
 		row.line = w->line[i];
 		row.incomplete = w->incomplete[i];
-		missing = tsv_row_features(t, &row, tr->cols, d, x, NULL);
+		missing = tsv_row_features(t, &row, tr->cols, tr->nraw, x, NULL);
 		if (missing < 0)
 			t->failed = 1;
-		take_row(tr, &f, missing, d);
+		keep_row(o, t, tr, &f, &row, missing, x);
 	}
 	free(row.field);
 	while (tsv_next(t)) {
 		double *x = feeder_row(&f);
+		struct tsv_row live = { 0 };
 
-		take_row(tr, &f, t->incomplete ? -1 :
-		         tsv_features(t, tr->cols, d, x), d);
+		live.name = t->name;
+		live.line = t->line;
+		live.field = t->field;
+		live.nfield = t->nfield;
+		keep_row(o, t, tr, &f, &live, t->incomplete ? -1 :
+		         tsv_features(t, tr->cols, tr->nraw, x), x);
 	}
 	feeder_stop(&f);
 }
@@ -863,7 +976,6 @@ main(int argc, char *argv[])
 	struct model m;
 	struct training tr;
 	struct window window;
-	size_t i;
 
 	set_progname(argv[0]);
 	parse_options(&o, &argc, &argv);
@@ -875,15 +987,13 @@ main(int argc, char *argv[])
 		exit(EXIT_TROUBLE);
 	if (!window_fill(&window, &t, o.features ? 1 : WINDOW_ROWS))
 		die("%s: no data rows after the header", t.name);
-	tr.cols = choose_features(&o, &t, &window, &m.forest.nfeature);
+	tr.cols = choose_features(&o, &t, &window, &tr.nraw);
+	name_features(&o, &t, &m, &tr);
 	if ((size_t)o.extension >= m.forest.nfeature)
 		usage_error("invalid value '%lld' for --extension: must be at "
 		            "most %zu (features - 1)", o.extension,
 		            m.forest.nfeature - 1);
 	m.forest.extension = (unsigned)o.extension;
-	m.feature = xreallocarray(NULL, m.forest.nfeature, sizeof *m.feature);
-	for (i = 0; i < m.forest.nfeature; i++)
-		m.feature[i] = xstrdup(t.column[tr.cols[i]]);
 	read_rows(&o, &t, &window, &m, &tr);
 	window_free(&window);
 	if (t.failed)
@@ -906,6 +1016,7 @@ main(int argc, char *argv[])
 	if (tr.keep_rows)
 		rowstore_free(&tr.kept);
 	free(tr.cols);
+	context_free(tr.context);
 	model_free(&m);
 	tsv_close(&t);
 	return 0;

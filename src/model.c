@@ -79,6 +79,26 @@ write_tree(struct out *o, const struct tree *t, size_t index)
 	}
 }
 
+/* The oldest version that holds the model. */
+static int
+version_needed(const struct model *m)
+{
+	return m->context.window ? 2 : 1;
+}
+
+static void
+write_context(struct out *o, const struct model *m)
+{
+	char kinds[64];
+
+	if (m->context.window == 0)
+		return;
+	context_kinds_text(m->context.kinds, kinds, sizeof kinds);
+	out_printf(o, "window %u\ncontext %s\n", m->context.window, kinds);
+	if (m->context.group)
+		out_printf(o, "group %s\n", m->context.group);
+}
+
 void
 model_write(const struct model *m, int fd, const char *name)
 {
@@ -87,7 +107,7 @@ model_write(const struct model *m, int fd, const char *name)
 	size_t i;
 
 	out_init(&o, fd, name);
-	out_printf(&o, "%s %d\n", MODEL_MAGIC, MODEL_VERSION);
+	out_printf(&o, "%s %d\n", MODEL_MAGIC, version_needed(m));
 	out_printf(&o, "features %zu\n", f->nfeature);
 	for (i = 0; i < f->nfeature; i++)
 		out_printf(&o, "feature %s\n", m->feature[i]);
@@ -104,6 +124,7 @@ model_write(const struct model *m, int fd, const char *name)
 	out_printf(&o, "\nseed %llu\nrows %llu\nextension %u\n",
 	           (unsigned long long)m->seed, (unsigned long long)m->rows,
 	           f->extension);
+	write_context(&o, m);
 	for (i = 0; i < f->ntree; i++)
 		write_tree(&o, &f->tree[i], i);
 	out_str(&o, "end\n");
@@ -121,6 +142,8 @@ struct loader {
 	char *rest;     /* the current line after its first word */
 	char *line_end;
 	size_t sample_size;
+	unsigned version;
+	char *scratch;  /* freed however the loader ends */
 	unsigned char *parents; /* per node of the tree being read */
 	unsigned *depth;
 	unsigned long *feature_line; /* where each feature was named */
@@ -352,12 +375,18 @@ parse_real(struct loader *l, const char *s, const char *what)
 enum key {
 	KEY_FEATURES, KEY_TREES, KEY_SAMPLE_SIZE, KEY_C_PSI,
 	KEY_CONTAMINATION, KEY_THRESHOLD, KEY_SEED, KEY_ROWS, KEY_EXTENSION,
-	NKEY
+	KEY_WINDOW, KEY_CONTEXT, KEY_GROUP, NKEY
 };
 
 static const char *const key_name[NKEY] = {
 	"features", "trees", "sample_size", "c_psi", "contamination",
-	"threshold", "seed", "rows", "extension"
+	"threshold", "seed", "rows", "extension", "window", "context", "group"
+};
+
+/* The version that brought each key; those of version 1 are required,
+ * the later ones optional. */
+static const unsigned key_version[NKEY] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2
 };
 
 static void
@@ -368,14 +397,15 @@ read_magic(struct loader *l)
 	if (!next_line(l))
 		bad(l, "empty model file");
 	if (l->nword != 2 || strcmp(l->word[0], MODEL_MAGIC) != 0)
-		bad(l, "not an iftools model (expected '%s %d' on the first "
-		    "line)", MODEL_MAGIC, MODEL_VERSION);
+		bad(l, "not an iftools model (expected '%s VERSION' on the "
+		    "first line)", MODEL_MAGIC);
 	version = parse_count(l, l->word[1], "version", UINT32_MAX);
 	if (version > MODEL_VERSION)
 		bad(l, "model version %llu is newer than this program "
 		    "reads (%d)", (unsigned long long)version, MODEL_VERSION);
 	if (version < 1)
 		bad(l, "invalid model version 0");
+	l->version = (unsigned)version;
 }
 
 static void
@@ -383,7 +413,18 @@ read_key(struct loader *l, struct model *m, enum key k)
 {
 	struct forest *f = &m->forest;
 	const char *v;
+	const char *bad_kind;
+	size_t bad_len;
 
+	if (key_version[k] > l->version)
+		bad(l, "key '%s' needs model version %u", key_name[k],
+		    key_version[k]);
+	if (k == KEY_GROUP) {
+		if ((v = line_rest(l)) == NULL)
+			bad(l, "group: missing column name");
+		m->context.group = xstrdup(v);
+		return;
+	}
 	expect_words(l, 2, key_name[k]);
 	v = l->word[1];
 	switch (k) {
@@ -434,6 +475,19 @@ read_key(struct loader *l, struct model *m, enum key k)
 		f->extension = (unsigned)parse_count(l, v, "extension",
 		                                     1 << 24);
 		break;
+	case KEY_WINDOW:
+		m->context.window = (unsigned)parse_count(l, v, "window",
+		                                          CONTEXT_WINDOW_MAX);
+		if (m->context.window == 0)
+			bad(l, "window: must be at least 1");
+		break;
+	case KEY_CONTEXT:
+		if (context_parse_kinds(v, &m->context.kinds, &bad_kind,
+		                        &bad_len) < 0)
+			bad(l, "context: unknown or repeated kind '%.*s'",
+			    (int)bad_len, bad_kind);
+		break;
+	case KEY_GROUP:
 	case NKEY:
 		break;
 	}
@@ -464,6 +518,38 @@ check_feature_names(struct loader *l, const struct model *m)
 		return;
 	l->line = l->feature_line[repeat];
 	bad(l, "duplicate feature '%s'", m->feature[repeat]);
+}
+
+/* A recipe comes whole, and the features it adds are named as it names
+ * them, after the raw ones. */
+static void
+check_context(struct loader *l, struct model *m, int window, int kinds,
+              int group)
+{
+	struct context_recipe *r = &m->context;
+	size_t per, i;
+
+	m->nraw = m->forest.nfeature;
+	if (!window && !kinds && !group)
+		return;
+	if (!window || !kinds)
+		bad(l, "context features need both 'window' and 'context'");
+	per = 1 + context_count(r, 1);
+	if (m->forest.nfeature % per != 0)
+		bad(l, "%zu features cannot be raw ones and their context "
+		    "(%zu each)", m->forest.nfeature, per);
+	m->nraw = m->forest.nfeature / per;
+	for (i = 0; i < m->forest.nfeature - m->nraw; i++) {
+		free(l->scratch);
+		l->scratch = context_name(r, m->feature, m->nraw, i);
+		if (strcmp(l->scratch, m->feature[m->nraw + i]) != 0)
+			bad(l, "feature %zu: expected '%s' for the context, "
+			    "found '%s'", m->nraw + i + 1, l->scratch,
+			    m->feature[m->nraw + i]);
+	}
+	for (i = 0; r->group && i < m->nraw; i++)
+		if (strcmp(r->group, m->feature[i]) == 0)
+			bad(l, "group column '%s' is also a feature", r->group);
 }
 
 /* Keys in any order, each once, with the feature names after 'features'. */
@@ -500,9 +586,11 @@ read_header(struct loader *l, struct model *m)
 	}
 	/* 'extension' came with the extended forest: without it, 0. */
 	for (k = 0; k < NKEY; k++)
-		if (!seen[k] && k != KEY_EXTENSION)
+		if (!seen[k] && k != KEY_EXTENSION && key_version[k] == 1)
 			bad(l, "missing key '%s' before the first tree",
 			    key_name[k]);
+	check_context(l, m, seen[KEY_WINDOW], seen[KEY_CONTEXT],
+	              seen[KEY_GROUP]);
 	if (nfeature_seen != m->forest.nfeature)
 		bad(l, "%zu 'feature' lines for 'features %zu'",
 		    nfeature_seen, m->forest.nfeature);
@@ -721,6 +809,7 @@ model_parse(struct model *m, char *text, size_t len, const char *name,
 		model_free(m);
 	}
 	free(l->word);
+	free(l->scratch);
 	free(l->parents);
 	free(l->depth);
 	free(l->feature_line);
@@ -744,8 +833,8 @@ model_load(struct model *m, const char *path, char *error,
 			         "device, not a file or a pipe", path);
 		else if (why == SLURP_NOT_MODEL)
 			snprintf(error, error_len, "%s:1: not an iftools model "
-			         "(expected '%s %d' on the first line)", path,
-			         MODEL_MAGIC, MODEL_VERSION);
+			         "(expected '%s VERSION' on the first line)", path,
+			         MODEL_MAGIC);
 		else if (why == SLURP_TOO_BIG)
 			snprintf(error, error_len, "%s: model file larger than "
 			         "%zu bytes", path, MODEL_FILE_MAX);
@@ -765,6 +854,8 @@ model_free(struct model *m)
 	size_t i;
 
 	forest_free(&m->forest);
+	free(m->context.group);
+	m->context.group = NULL;
 	for (i = 0; m->feature && i < m->forest.nfeature; i++)
 		free(m->feature[i]);
 	free(m->feature);

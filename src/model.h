@@ -1,9 +1,10 @@
 /* model.h: the model file, a self-describing text format (iforest(5)).
  *
- *	iforest 1
+ *	iforest VERSION
  *	KEY VALUE            one line per parameter, each exactly once
  *	                     (features, trees, sample_size, c_psi,
- *	                     contamination, threshold, seed, rows, extension)
+ *	                     contamination, threshold, seed, rows, extension;
+ *	                     version 2: window, context, group)
  *	feature NAME         one line per feature, in order, after 'features'
  *	tree INDEX NODES     then NODES lines, one per node:
  *	  ID split FEATURE VALUE LEFT RIGHT SIZE
@@ -19,10 +20,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "context.h"
 #include "forest.h"
 
 #define MODEL_MAGIC "iforest"
-#define MODEL_VERSION 1
+/* The newest version this program reads and writes.  A model is written
+ * as the oldest version that holds it, so a model that uses nothing new
+ * reads as before everywhere. */
+#define MODEL_VERSION 2
 
 struct model {
 	struct forest forest;
@@ -31,6 +36,10 @@ struct model {
 	double contamination;   /* 0 means "auto" (threshold 0.5) */
 	uint64_t seed;
 	uint64_t rows;          /* rows trained on */
+	/* Version 2: context features (context.h).  The first nraw features
+	 * are input columns, the rest computed by the recipe. */
+	struct context_recipe context;
+	size_t nraw;
 };
 
 /* Load a model: 0, or -1 with "PATH:LINE: problem" in error (and nothing

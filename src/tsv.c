@@ -99,9 +99,22 @@ report_to(const struct tsv *t, const char *name, unsigned long line,
 	va_end(ap);
 }
 
+/* The reader is about to report a problem of its own (errno kept for
+ * the message). */
+static void
+before_message(struct tsv *t)
+{
+	int saved = errno;
+
+	if (t->before_message != NULL)
+		t->before_message(t->before_message_arg);
+	errno = saved;
+}
+
 static void
 vreport(struct tsv *t, long field, const char *fmt, va_list ap)
 {
+	before_message(t);
 	vreport_to(t, t->name, t->line, field, NULL, fmt, ap);
 	t->failed = 1;
 }
@@ -148,6 +161,7 @@ open_next(struct tsv *t)
 		t->fd = open(t->name, O_RDONLY);
 		if (t->fd >= 0)
 			return 1;
+		before_message(t);
 		warnf("cannot open '%s':", t->name);
 		t->failed = 1;
 	}
@@ -199,6 +213,7 @@ fill(struct tsv *t)
 		n = read(t->fd, t->buf + t->len, t->cap - t->len);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
+		before_message(t);
 		warnf("cannot read '%s':", t->name);
 		t->failed = t->read_error = 1;
 	}
@@ -417,6 +432,7 @@ start_input(struct tsv *t)
 			tsv_warn(t, -1, "header differs from the first "
 			         "input's, input skipped");
 		} else if (!t->read_error) {
+			before_message(t);
 			warnf("%s: empty input, expected a header line",
 			      t->name);
 			t->failed = 1;
@@ -594,12 +610,29 @@ tsv_features(struct tsv *t, const size_t *cols, size_t n, double *x)
 	return missing;
 }
 
+void
+tsv_row_report(const struct tsv *t, const char *name, unsigned long line,
+               long field, struct out *to, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport_to(t, name, line, field, to, fmt, ap);
+	va_end(ap);
+}
+
+void
+tsv_row_split(const struct tsv *t, struct tsv_row *r)
+{
+	r->nfield = split_into(r->text, r->len, t->delim, &r->field,
+	                       &r->field_cap);
+}
+
 long
 tsv_row_features(const struct tsv *t, struct tsv_row *r, const size_t *cols,
                  size_t n, double *x, struct out *errors)
 {
-	r->nfield = split_into(r->text, r->len, t->delim, &r->field,
-	                       &r->field_cap);
+	tsv_row_split(t, r);
 	if (r->incomplete)
 		return -1; /* reported by the reader */
 	return parse_features(t, r->field, r->nfield, r->name, r->line, cols,

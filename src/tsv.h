@@ -63,6 +63,10 @@ struct tsv {
 	 * filters flush here, so output keeps pace with a slow input. */
 	void (*before_read)(void *arg);
 	void *before_read_arg;
+	/* Called before the reader reports a problem of its own: a filter
+	 * that holds earlier rows writes them, and their messages, first. */
+	void (*before_message)(void *arg);
+	void *before_message_arg;
 };
 
 /* Read paths[0..npaths), or standard input when npaths is 0. */
@@ -120,6 +124,15 @@ struct tsv_row {
 };
 
 struct out;
+
+/* A message about a row read away from the reader, in the words of
+ * tsv_warn, appended to `to`. */
+void tsv_row_report(const struct tsv *t, const char *name, unsigned long line,
+                    long field, struct out *to, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* Split a row's text into its fields (r->field, r->nfield). */
+void tsv_row_split(const struct tsv *t, struct tsv_row *r);
 
 /* tsv_features for a row: it is split here (r->nfield is set), and the
  * messages are appended to errors, in the same words, instead of being

@@ -188,12 +188,13 @@ keys = ["temperature", "humidity", "sound", "label", "score",
         "anomaly_score", "status"]
 for r in rows:
     assert list(r) == keys, r
-    assert all(isinstance(r[k], (int, float)) for k in keys[:5]), r
+    assert all(isinstance(r[k], (int, float)) for k in keys[:3] + ["score"]), r
+    assert r["label"] in ("0", "1"), r
     assert r["anomaly_score"] in (0, 1), r
     assert r["status"] == ("anomaly" if r["anomaly_score"] else "normal"), r
     assert 0 <= r["score"] <= 1, r
 print(sum(r["anomaly_score"] for r in rows),
-      sum(1 for r in rows if r["anomaly_score"] and r["label"] == 1))
+      sum(1 for r in rows if r["anomaly_score"] and r["label"] == "1"))
 ' <out.jsonl
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -211,7 +212,7 @@ for l in sys.stdin:
 ' >json.txt
 	cmp tsv.txt json.txt
 	# The first row is written with the input text of its numbers.
-	[ "$(ifscore --json -m "$model" "$SHIPPED" | head -n 1)" = '{"temperature":52.483570765056164,"humidity":63.99355436586002,"sound":64.59857380020495,"label":0,"score":0.437783,"anomaly_score":0,"status":"normal"}' ]
+	[ "$(ifscore --json -m "$model" "$SHIPPED" | head -n 1)" = '{"temperature":52.483570765056164,"humidity":63.99355436586002,"sound":64.59857380020495,"label":"0","score":0.437783,"anomaly_score":0,"status":"normal"}' ]
 }
 
 @test "ifscore --json: text columns are strings, missing values null, bad rows null" {
@@ -227,6 +228,55 @@ for l in sys.stdin:
 	[ "$out" = '{"time":"a \"q\"","temperature":50,"humidity":null,"sound":70,"score":0.401111,"anomaly_score":0,"status":"normal"}
 {"time":"t2","temperature":"5x","humidity":60,"sound":70,"score":null,"anomaly_score":null,"status":"error"}' ]
 	printf '%s\n' "$out" | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]'
+}
+
+@test "ifscore --json: a column's type is decided once, not per value" {
+	model="$(shipped_model)"
+	{
+		printf 'id\ttemperature\thumidity\tsound\n'
+		printf '007\t50\t50.0\t7e1\n'
+		printf 'x1\t+50\t50\t70\n'
+	} >in.tsv
+	run_split ifscore --json -m "$model" in.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(printf '%s\n' "$out" | cut -d, -f1-4)" = '{"id":"007","temperature":50,"humidity":50.0,"sound":7e1
+{"id":"x1","temperature":50.0,"humidity":50,"sound":70' ]
+}
+
+@test "ifscore --json goes through the block walk: same scores as TSV on every -j" {
+	model="$(shipped_model)"
+	ifscore -j 1 --json -m "$model" "$SHIPPED" >j1.jsonl
+	ifscore -j 2 --json -m "$model" "$SHIPPED" >j2.jsonl
+	cmp j1.jsonl j2.jsonl
+	[ "$(wc -l <j1.jsonl)" -eq 1050 ]
+}
+
+@test "ifscore re-scoring a scored file replaces score and status" {
+	model="$(shipped_model)"
+	ifscore -m "$model" "$SHIPPED" >once.tsv
+	run_split ifscore -m "$model" once.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	printf '%s\n' "$out" | cmp - once.tsv
+	# Anywhere in the header, and in JSON too.
+	{
+		printf 'status\ttemperature\thumidity\tscore\tsound\n'
+		printf 'old\t50\t50\t0.9\t70\n'
+	} >moved.tsv
+	run_split ifscore -m "$model" moved.tsv
+	[ "$status" -eq 0 ]
+	[ "$out" = "temperature	humidity	sound	score	status
+50	50	70	0.377372	normal" ]
+	run_split ifscore --json -m "$model" moved.tsv
+	[ "$out" = '{"temperature":50,"humidity":50,"sound":70,"score":0.377372,"anomaly_score":0,"status":"normal"}' ]
+	# A bad short row is padded to the columns kept.
+	printf 'status\ttemperature\thumidity\tscore\tsound\nx\t1\n' >short.tsv
+	run_split ifscore -m "$model" short.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: short.tsv:2: expected 5 fields, found 2" ]
+	[ "$out" = "temperature	humidity	sound	score	status
+1				error" ]
 }
 
 @test "ifscore -d , reads and writes CSV" {
@@ -432,7 +482,7 @@ ifscore: in.tsv:5: expected 4 fields, found 2" ]
 	run_split ifscore -m "$SHIPPED" "$SHIPPED"
 	[ "$status" -eq 2 ]
 	[ -z "$out" ]
-	[ "$err" = "ifscore: $SHIPPED:1: not an iftools model (expected 'iforest 1' on the first line)" ]
+	[ "$err" = "ifscore: $SHIPPED:1: not an iftools model (expected 'iforest VERSION' on the first line)" ]
 }
 
 @test "ifscore >/dev/full: status 2 and a write error" {
@@ -559,4 +609,27 @@ ifscore: in.tsv:5: expected 4 fields, found 2" ]
 	[[ "$out" == *"field delimiter [tab]"* ]]
 	[[ "$out" == *"scoring threads [online CPUs]"* ]]
 	[[ "$out" == *"[the model's]"* ]]
+}
+
+@test "ifscore -j: the reader's own messages keep their place among the rows' messages" {
+	model="$(shipped_model)"
+	{
+		head -n 1 "$SHIPPED"
+		for i in $(seq 1 5); do
+			tail -n +2 "$SHIPPED"
+			printf '1\t2\tx%d\t4\t0\n' "$i"
+		done
+	} >big.tsv
+	printf 'other\theader\n1\t2\n' >differs.tsv
+	for j in 1 2 4; do
+		ifscore -j "$j" -m "$model" big.tsv missing.tsv differs.tsv big.tsv \
+			>"out$j.tsv" 2>"err$j.txt" || [ $? -eq 2 ]
+	done
+	cmp out1.tsv out2.tsv
+	cmp out1.tsv out4.tsv
+	cmp err1.txt err2.txt
+	cmp err1.txt err4.txt
+	[ "$(sed -n 6p err1.txt)" = "ifscore: cannot open 'missing.tsv': No such file or directory" ]
+	[ "$(sed -n 7p err1.txt)" = "ifscore: differs.tsv:1: header differs from the first input's, input skipped" ]
+	[ "$(wc -l <err1.txt)" -eq 12 ]
 }

@@ -155,16 +155,16 @@ assert_rejected() {
 
 @test "loader: wrong magic" {
 	write_fixture | sed '1s/.*/iforest2 1/' >bad.if
-	assert_rejected bad.if "ifscore: bad.if:1: not an iftools model (expected 'iforest 1' on the first line)"
+	assert_rejected bad.if "ifscore: bad.if:1: not an iftools model (expected 'iforest VERSION' on the first line)"
 	write_fixture | sed '1s/.*/hello world/' >bad.if
-	assert_rejected bad.if "ifscore: bad.if:1: not an iftools model (expected 'iforest 1' on the first line)"
+	assert_rejected bad.if "ifscore: bad.if:1: not an iftools model (expected 'iforest VERSION' on the first line)"
 	write_fixture | sed '1s/.*/iforest/' >bad.if
-	assert_rejected bad.if "ifscore: bad.if:1: not an iftools model (expected 'iforest 1' on the first line)"
+	assert_rejected bad.if "ifscore: bad.if:1: not an iftools model (expected 'iforest VERSION' on the first line)"
 }
 
 @test "loader: a newer version, and version 0" {
-	write_fixture | sed '1s/.*/iforest 2/' >bad.if
-	assert_rejected bad.if "ifscore: bad.if:1: model version 2 is newer than this program reads (1)"
+	write_fixture | sed '1s/.*/iforest 3/' >bad.if
+	assert_rejected bad.if "ifscore: bad.if:1: model version 3 is newer than this program reads (2)"
 	write_fixture | sed '1s/.*/iforest 0/' >bad.if
 	assert_rejected bad.if "ifscore: bad.if:1: invalid model version 0"
 	write_fixture | sed '1s/.*/iforest x/' >bad.if
@@ -368,11 +368,11 @@ colour blue' >bad.if
 }
 
 @test "loader: a bad model stops ifscore before it reads or writes any row" {
-	write_fixture | sed '1s/.*/iforest 2/' >bad.if
+	write_fixture | sed '1s/.*/iforest 3/' >bad.if
 	run_split ifscore -m bad.if "$SHIPPED"
 	[ "$status" -eq 2 ]
 	[ -z "$out" ]
-	[ "$err" = "ifscore: bad.if:1: model version 2 is newer than this program reads (1)" ]
+	[ "$err" = "ifscore: bad.if:1: model version 3 is newer than this program reads (2)" ]
 }
 
 # --- cut short or damaged at every byte --------------------------------------------
@@ -461,7 +461,7 @@ colour blue' >bad.if
 		run_split bash -c "$producer | ifscore -m /dev/stdin --print-model"
 		echo "$producer: status=$status err=$err"
 		[ "$status" -eq 2 ]
-		[ "$err" = "ifscore: /dev/stdin:1: not an iftools model (expected 'iforest 1' on the first line)" ]
+		[ "$err" = "ifscore: /dev/stdin:1: not an iftools model (expected 'iforest VERSION' on the first line)" ]
 	done
 }
 

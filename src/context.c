@@ -1,0 +1,407 @@
+/* context.c: features over time, per series (context.h). */
+#include "context.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_name[NCONTEXT] = { "mean", "std", "dev",
+                                                 "trend", "same" };
+
+/* "same" of a reading that repeats the one before it exactly. */
+#define SAME_MAX 64.0
+/* "trend" of a window whose readings lie exactly on a line. */
+#define TREND_MAX 1e6
+
+int
+context_parse_kinds(const char *list, unsigned *kinds, const char **bad,
+                    size_t *bad_len)
+{
+	const char *p = list;
+
+	*kinds = 0;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		int k;
+
+		for (k = 0; k < NCONTEXT; k++)
+			if (strlen(kind_name[k]) == n &&
+			    strncmp(p, kind_name[k], n) == 0)
+				break;
+		if (k == NCONTEXT || *kinds & 1u << k) {
+			*bad = p;
+			*bad_len = n;
+			return -1;
+		}
+		*kinds |= 1u << k;
+		if (p[n] == '\0')
+			return 0;
+		p += n + 1;
+	}
+}
+
+void
+opt_context_kinds(const char *arg, unsigned *kinds)
+{
+	const char *bad;
+	size_t len;
+
+	if (context_parse_kinds(arg, kinds, &bad, &len) < 0)
+		usage_error("invalid value '%s' for --context: unknown or "
+		            "repeated kind '%.*s' (kinds: mean, std, dev, trend, same)",
+		            arg, (int)len, bad);
+}
+
+void
+context_kinds_text(unsigned kinds, char *buf, size_t size)
+{
+	size_t len = 0;
+	int k;
+
+	buf[0] = '\0';
+	for (k = 0; k < NCONTEXT; k++)
+		if (kinds & 1u << k)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s",
+			                        len ? "," : "", kind_name[k]);
+}
+
+static unsigned
+kind_count(unsigned kinds)
+{
+	unsigned n = 0;
+
+	for (; kinds; kinds &= kinds - 1)
+		n++;
+	return n;
+}
+
+size_t
+context_count(const struct context_recipe *r, size_t nraw)
+{
+	return r->window ? kind_count(r->kinds) * nraw : 0;
+}
+
+/* The kind of context feature i. */
+static enum context_kind
+nth_kind(unsigned kinds, size_t nraw, size_t i)
+{
+	size_t skip = i / nraw;
+	int k;
+
+	for (k = 0; k < NCONTEXT; k++)
+		if (kinds & 1u << k && skip-- == 0)
+			break;
+	return (enum context_kind)k;
+}
+
+char *
+context_name(const struct context_recipe *r, char *const *raw, size_t nraw,
+             size_t i)
+{
+	enum context_kind k = nth_kind(r->kinds, nraw, i);
+	const char *sensor = raw[i % nraw];
+	size_t size = strlen(sensor) + 32;
+	char *name = xmalloc(size);
+
+	if (k == CONTEXT_SAME)
+		snprintf(name, size, "%s@%s", sensor, kind_name[k]);
+	else
+		snprintf(name, size, "%s@%s%u", sensor, kind_name[k],
+		         r->window);
+	return name;
+}
+
+/* --- The state of a series ------------------------------------------------
+ *
+ * Per sensor, a ring of the last `window` known readings, and their sums
+ * about a shift K: s1 = sum (x - K), s2 = sum (x - K)^2 and
+ * sj = sum j (x_j - K), j = 0 for the oldest, kept up to date as readings
+ * come and go.  Every time the ring wraps the sums are made
+ * anew from it, with K its mean, so rounding never builds up and a
+ * variance is never the difference of two large numbers. */
+
+struct sensor {
+	double shift, s1, s2, sj;
+	double prev;       /* the last known reading, NaN before one */
+	unsigned count;    /* readings in the ring */
+	unsigned head;     /* where the next one goes */
+};
+
+struct context {
+	struct context_recipe recipe;
+	size_t nraw, max_groups;
+	size_t nseries;
+	struct sensor **sensor; /* [series][nraw] */
+	double **ring;          /* [series][nraw * window] */
+	/* Group values to series: open addressing on a power-of-two table. */
+	size_t *slot;           /* series + 1, or 0 for an empty slot */
+	size_t nslot;
+	char **key;             /* [series]: the group value */
+	size_t *key_len;
+	uint64_t *key_hash;
+};
+
+int
+context_fits(const struct context_recipe *r, size_t nraw, size_t max_groups)
+{
+	/* A series: per sensor its sums and its ring; its key, its slots. */
+	double bytes = (double)nraw * (sizeof(struct sensor) +
+	                               r->window * sizeof(double)) + 128;
+
+	return bytes * (double)max_groups <= (double)CONTEXT_MEMORY_MAX;
+}
+
+struct context *
+context_new(const struct context_recipe *r, size_t nraw, size_t max_groups)
+{
+	struct context *c = xcalloc(1, sizeof *c);
+
+	c->recipe = *r;
+	c->nraw = nraw;
+	c->max_groups = r->group ? max_groups : 1;
+	return c;
+}
+
+void
+context_free(struct context *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nseries; i++) {
+		free(c->sensor[i]);
+		free(c->ring[i]);
+		if (c->key)
+			free(c->key[i]);
+	}
+	free(c->sensor);
+	free(c->ring);
+	free(c->slot);
+	free(c->key);
+	free(c->key_len);
+	free(c->key_hash);
+	free(c);
+}
+
+static uint64_t
+hash_bytes(const char *p, size_t n)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+
+	while (n--)
+		h = (h ^ (unsigned char)*p++) * UINT64_C(1099511628211);
+	return h;
+}
+
+static size_t
+new_series(struct context *c)
+{
+	size_t s = c->nseries++, i;
+
+	c->sensor = xreallocarray(c->sensor, c->nseries, sizeof *c->sensor);
+	c->ring = xreallocarray(c->ring, c->nseries, sizeof *c->ring);
+	c->sensor[s] = xcalloc(c->nraw, sizeof **c->sensor);
+	c->ring[s] = xreallocarray(NULL, c->nraw * c->recipe.window,
+	                           sizeof **c->ring);
+	for (i = 0; i < c->nraw; i++)
+		c->sensor[s][i].prev = NAN;
+	return s;
+}
+
+static void
+grow_slots(struct context *c)
+{
+	size_t n = c->nslot ? 2 * c->nslot : 64, s;
+
+	free(c->slot);
+	c->slot = xcalloc(n, sizeof *c->slot);
+	c->nslot = n;
+	for (s = 0; s < c->nseries; s++) {
+		size_t at = c->key_hash[s] & (n - 1);
+
+		while (c->slot[at])
+			at = (at + 1) & (n - 1);
+		c->slot[at] = s + 1;
+	}
+}
+
+/* The series of a group value, made when new; -1 beyond the cap. */
+static long
+find_series(struct context *c, const char *group, size_t len)
+{
+	uint64_t h;
+	size_t at, s;
+
+	if (c->recipe.group == NULL)
+		return c->nseries ? 0 : (long)new_series(c);
+	h = hash_bytes(group, len);
+	if (c->nslot) {
+		for (at = h & (c->nslot - 1); c->slot[at];
+		     at = (at + 1) & (c->nslot - 1)) {
+			s = c->slot[at] - 1;
+			if (c->key_hash[s] == h && c->key_len[s] == len &&
+			    memcmp(c->key[s], group, len) == 0)
+				return (long)s;
+		}
+	}
+	if (c->nseries == c->max_groups)
+		return -1;
+	s = new_series(c);
+	c->key = xreallocarray(c->key, c->nseries, sizeof *c->key);
+	c->key_len = xreallocarray(c->key_len, c->nseries, sizeof *c->key_len);
+	c->key_hash = xreallocarray(c->key_hash, c->nseries,
+	                            sizeof *c->key_hash);
+	c->key[s] = xmalloc(len + 1);
+	memcpy(c->key[s], group, len);
+	c->key[s][len] = '\0';
+	c->key_len[s] = len;
+	c->key_hash[s] = h;
+	if (2 * c->nseries > c->nslot)
+		grow_slots(c);
+	else {
+		for (at = h & (c->nslot - 1); c->slot[at];
+		     at = (at + 1) & (c->nslot - 1))
+			continue;
+		c->slot[at] = s + 1;
+	}
+	return (long)s;
+}
+
+/* The sums made anew from a full ring (oldest first), about its mean. */
+static void
+resum(struct sensor *sn, const double *ring)
+{
+	double sum = 0, k;
+	unsigned i;
+
+	for (i = 0; i < sn->count; i++)
+		sum += ring[i];
+	k = sum / sn->count;
+	sn->shift = k;
+	sn->s1 = sn->s2 = sn->sj = 0;
+	for (i = 0; i < sn->count; i++) {
+		double d = ring[i] - k;
+
+		sn->s1 += d;
+		sn->s2 += d * d;
+		sn->sj += i * d;
+	}
+}
+
+static void
+push(struct sensor *sn, double *ring, unsigned window, double x)
+{
+	double d;
+
+	if (sn->count == window) {
+		d = ring[sn->head] - sn->shift;
+		sn->s1 -= d;
+		sn->s2 -= d * d;
+		/* The oldest (j = 0) goes; the rest move one place down. */
+		sn->sj -= sn->s1;
+		sn->count--;
+	}
+	ring[sn->head] = x;
+	d = x - sn->shift;
+	sn->sj += sn->count * d;
+	sn->s1 += d;
+	sn->s2 += d * d;
+	sn->count++;
+	sn->prev = x;
+	if (++sn->head == window) {
+		sn->head = 0;
+		resum(sn, ring);
+	}
+}
+
+static double
+window_mean(const struct sensor *sn)
+{
+	return sn->count ? sn->shift + sn->s1 / sn->count : NAN;
+}
+
+static double
+window_std(const struct sensor *sn)
+{
+	double m, v;
+
+	if (sn->count == 0)
+		return NAN;
+	m = sn->s1 / sn->count;
+	v = sn->s2 / sn->count - m * m;
+	return v > 0 ? sqrt(v) : 0;
+}
+
+/* The least-squares slope b of the window against j = 0 .. n-1 over its
+ * standard error: with Sjj = sum (j - jbar)^2 = n (n^2 - 1) / 12,
+ * b = sum (j - jbar)(x_j - K) / Sjj, and the residual sum of squares
+ * sum (x - mean)^2 - b^2 Sjj over n - 2 degrees of freedom.  Scale-free,
+ * so machines of different spread share one distribution. */
+static double
+window_trend(const struct sensor *sn)
+{
+	double n = sn->count, sjj, b, m, resid;
+
+	if (sn->count < 3)
+		return NAN;
+	sjj = n * (n * n - 1) / 12;
+	b = (sn->sj - (n - 1) / 2 * sn->s1) / sjj;
+	m = sn->s1 / n;
+	resid = sn->s2 - n * m * m - b * b * sjj;
+	if (!(resid > 0))
+		return b > 0 ? TREND_MAX : b < 0 ? -TREND_MAX : 0;
+	return b / sqrt(resid / (n - 2) / sjj);
+}
+
+static double
+sameness(double x, double p)
+{
+	double r;
+
+	if (x == p)
+		return SAME_MAX;
+	r = -log2(fabs(x - p) / (fabs(x) + fabs(p)));
+	return r < SAME_MAX ? r : SAME_MAX;
+}
+
+int
+context_apply(struct context *c, const char *group, size_t group_len,
+              double *x)
+{
+	long s = find_series(c, group, group_len);
+	size_t nraw = c->nraw, i;
+	unsigned window = c->recipe.window, kinds = c->recipe.kinds;
+	double *out = x + nraw;
+
+	if (s < 0)
+		return -1;
+	for (i = 0; i < nraw; i++) {
+		struct sensor *sn = &c->sensor[s][i];
+		double *ring = c->ring[s] + i * window;
+		double v = x[i], dev = NAN, same = NAN;
+		size_t at = 0;
+		int known = v == v;
+
+		if (known && sn->count > 0)
+			dev = v - window_mean(sn);
+		if (known && sn->prev == sn->prev)
+			same = sameness(v, sn->prev);
+		if (known)
+			push(sn, ring, window, v);
+		if (kinds & 1u << CONTEXT_MEAN)
+			out[at++ * nraw + i] = window_mean(sn);
+		if (kinds & 1u << CONTEXT_STD)
+			out[at++ * nraw + i] = window_std(sn);
+		if (kinds & 1u << CONTEXT_DEV)
+			out[at++ * nraw + i] = dev;
+		if (kinds & 1u << CONTEXT_TREND)
+			out[at++ * nraw + i] = window_trend(sn);
+		if (kinds & 1u << CONTEXT_SAME)
+			out[at++ * nraw + i] = same;
+	}
+	return 0;
+}

@@ -235,10 +235,16 @@ slurp(const char *path, size_t *len, enum slurp_error *why)
 	*len = 0;
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+	if (fstat(fd, &st) != 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return NULL;
+	}
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
 		*why = SLURP_DEVICE;
-	else if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	         (uintmax_t)st.st_size > MODEL_FILE_MAX)
+	else if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > MODEL_FILE_MAX)
 		*why = SLURP_TOO_BIG;
 	if (*why != SLURP_ERRNO) {
 		close(fd);

@@ -207,7 +207,9 @@ window_add(struct window *w, struct tsv *t)
 	size_t i, at;
 
 	if (w->nrow == w->row_cap) {
-		w->row_cap = w->row_cap ? 2 * w->row_cap : 64;
+		/* From one row: a wide input fits few rows in the window,
+		 * and each takes ncolumn values. */
+		w->row_cap = w->row_cap ? 2 * w->row_cap : 1;
 		w->start = xreallocarray(w->start, w->row_cap + 1,
 		                         sizeof *w->start);
 		w->name = xreallocarray(w->name, w->row_cap, sizeof *w->name);

@@ -56,14 +56,17 @@ test: all need-bats
 	bats $(BATS_FLAGS) tests
 
 # The whole suite against a build with AddressSanitizer and UBSan: any
-# report aborts the tool, and the test that ran it fails.
+# report aborts the tool, and the test that ran it fails.  Each compiler
+# gets its own build (make sanitize CC=clang), since their sanitizers
+# catch different things.
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
+SAN_BUILD = build/san-$(notdir $(firstword $(CC)))
 sanitize: need-bats
-	$(MAKE) BUILD=build/san BIN=build/san/bin CFLAGS="$(SAN_FLAGS)" \
+	$(MAKE) BUILD=$(SAN_BUILD) BIN=$(SAN_BUILD)/bin CFLAGS="$(SAN_FLAGS)" \
 	  LDFLAGS="-fsanitize=address,undefined" all
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	  IFTOOLS_BIN=$(CURDIR)/build/san/bin bats $(BATS_FLAGS) tests
+	  IFTOOLS_BIN=$(CURDIR)/$(SAN_BUILD)/bin bats $(BATS_FLAGS) tests
 
 # The whole suite with every tool run under valgrind memcheck: an error or
 # a definite or indirect leak makes the tool exit 99.
@@ -74,18 +77,19 @@ valgrind: all need-bats
 	    "$(CURDIR)/bin/$$t" > build/vg/$$t && chmod +x build/vg/$$t; done
 	IFTOOLS_BIN=$(CURDIR)/build/vg IFTOOLS_SLOW=1 bats $(BATS_FLAGS) tests
 
-# libFuzzer (clang) on the TSV reader and the model loader, FUZZ_SECONDS
-# each; new inputs land in build/fuzz, crashes in build/fuzz/crash-*.
+# libFuzzer (clang) on the TSV reader, the model loader and ifstat,
+# FUZZ_SECONDS each (FUZZ_TARGETS=ifstat for one); new inputs land in
+# build/fuzz, crashes in build/fuzz/crash-*.
 FUZZ_SECONDS = 600
+FUZZ_TARGETS = tsv model ifstat
 FUZZ_CC = clang
 FUZZ_FLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g \
 	-fsanitize=fuzzer,address,undefined -Isrc
 fuzz:
-	mkdir -p build/fuzz/tsv build/fuzz/model
-	for h in tsv model; do \
+	for h in $(FUZZ_TARGETS); do mkdir -p build/fuzz/$$h; \
 	  $(FUZZ_CC) $(FUZZ_FLAGS) -o build/fuzz/fuzz_$$h tests/fuzz/fuzz_$$h.c \
 	    $(CORE_SRC) -lm -lpthread || exit 2; done
-	for h in tsv model; do \
+	for h in $(FUZZ_TARGETS); do \
 	  build/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	    -close_fd_mask=2 -print_final_stats=1 \
 	    -artifact_prefix=build/fuzz/ build/fuzz/$$h tests/fuzz/corpus/$$h \

@@ -4,6 +4,7 @@
 #include "sample.h"
 #include "util.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,53 @@ draw_feature_split(struct grower *g, struct node *n, size_t ncand)
 		split = g->lo[feature];
 	n->feature = (int32_t)feature;
 	n->split = split;
+}
+
+/* A bound of the range penalty, kept finite (the model file holds finite
+ * numbers): a finite value is outside +-DBL_MAX exactly when it is
+ * outside +-inf. */
+static double
+finite_bound(double b)
+{
+	return b < -DBL_MAX ? -DBL_MAX : b > DBL_MAX ? DBL_MAX : b;
+}
+
+/* The range penalty's bounds of split n (forest.h): the value's range
+ * among the node's rows, widened by half its width on either side. */
+static void
+set_range(struct grower *g, struct node *n, const struct item *items,
+          size_t nitem)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	size_t i;
+
+	if (n->feature == NODE_PLANE) {
+		for (i = 0; i < nitem; i++) {
+			uint32_t known;
+			double v = plane_sum(g->tree->term + n->term, n->nterm,
+			                     row_of(g, &items[i]), &known);
+
+			if (known > 0 && v < lo)
+				lo = v;
+			if (known > 0 && v > hi)
+				hi = v;
+		}
+	} else {
+		lo = g->lo[n->feature];
+		hi = g->hi[n->feature];
+	}
+	if (!(lo <= hi)) {
+		/* No sum that is a number: the range is everything. */
+		n->low = -DBL_MAX;
+		n->high = DBL_MAX;
+		return;
+	}
+	/* A plane's split, 0, lies in its range but where every row on
+	 * one side had a sum that is not a number. */
+	lo = n->feature == NODE_PLANE && lo > 0 ? 0 : lo;
+	hi = n->feature == NODE_PLANE && hi < 0 ? 0 : hi;
+	n->low = finite_bound(lo - (hi - lo) / 2);
+	n->high = finite_bound(hi + (hi - lo) / 2);
 }
 
 /* Draw a hyperplane through min(L + 1, ncand) of the candidate features;
@@ -240,6 +288,7 @@ grow_node(struct grower *g, uint32_t id, struct item *items, size_t nitem,
 			break;
 	if (n->feature == NODE_LEAF)
 		draw_feature_split(g, n, ncand);
+	set_range(g, n, items, nitem);
 	nleft = partition(g, n, items, nitem, &left, &right, &nright);
 	child = new_pair(g->tree);
 	n = &g->tree->node[id];
@@ -321,7 +370,7 @@ tree_finish(struct tree *t)
 		} else {
 			depth[n->left] = depth[i] + 1;
 			depth[n->right] = depth[i] + 1;
-			n->path = 0;
+			n->path = depth[i] + 1;
 		}
 	}
 	free(depth);

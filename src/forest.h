@@ -19,7 +19,19 @@
  * node's ranges, and at a split on a feature a row lacks, the row follows
  * both branches, its weight shared as the training rows with the value
  * went.  Scoring does the same, and the path length is the weighted sum.
- * A node's size is the weight of the rows that reached it. */
+ * A node's size is the weight of the rows that reached it.
+ *
+ * Range penalty (after isotree's penalize_range; iforest(5) version 2):
+ * every split keeps the range [lo, hi] of its value (a hyperplane: of its
+ * sum) among the node's known training rows, widened by half its width
+ * on either side: [lo - w/2, hi + w/2], w = hi - lo, twice as wide with
+ * the same middle (isotree centres its [split - w, split + w] on the
+ * split; tests/bench/range-rules measures both).  A row whose value (or
+ * sum) lies outside is isolated there: its path length in the tree is the
+ * node's depth + 1, as if the split had cut it off alone.  A sum that is not a
+ * number (values near +-DBL_MAX) lies outside every range.  A missing
+ * value is never outside: the row follows both branches as without the
+ * rule, and a hyperplane judges the sum of the known terms. */
 #ifndef IFTOOLS_FOREST_H
 #define IFTOOLS_FOREST_H
 
@@ -36,7 +48,9 @@ struct node {
 	uint32_t nterm;
 	double split;     /* a feature split: values <= split go left */
 	double size;      /* weight of the training rows that reached it */
-	double path;      /* leaf: depth + c(size), derived from the tree */
+	double path;      /* leaf: depth + c(size); split: depth + 1, the
+	                   * path of a row it isolates; derived from the tree */
+	double low, high; /* range penalty: outside it a row is isolated */
 };
 
 /* One feature's part of a hyperplane: (x[feature] - point) * normal. */
@@ -59,6 +73,7 @@ struct forest {
 	size_t sample_size; /* psi: rows each tree was grown on */
 	double c_psi;       /* c(psi): normalises the mean path length */
 	unsigned extension; /* 0: feature splits; L: hyperplanes of L+1 */
+	int penalize_range; /* isolate rows outside a split's range */
 	struct flat *flat;  /* the scoring layout (forest_prepare), or NULL */
 };
 
@@ -81,26 +96,49 @@ void forest_free(struct forest *f);
 /* Fill in every leaf's path length from the tree's shape and sizes. */
 void tree_finish(struct tree *t);
 
-/* Which way a row goes: -1 left, 1 right, 0 both.  A hyperplane is
- * judged on the features the row has, as if each missing one sat on the
- * plane's point; only a row with none of them follows both branches. */
+/* The one rule for the side of a hyperplane's sum, for every walk: right
+ * when the sum is above 0, and when it is not a number (values near
+ * +-DBL_MAX can add up to inf - inf), as training has always sent it. */
 static inline int
-plane_side(const struct term *term, uint32_t nterm, const double *x)
+plane_sum_right(double v)
+{
+	return !(v <= 0);
+}
+
+/* The sum of (x - point) * normal over the terms whose feature the row
+ * has, in order; *known counts them.  A missing value counts as if it sat
+ * on the plane's point. */
+static inline double
+plane_sum(const struct term *term, uint32_t nterm, const double *x,
+          uint32_t *known)
 {
 	double v = 0;
-	uint32_t k, known = 0;
+	uint32_t k;
 
+	*known = 0;
 	for (k = 0; k < nterm; k++) {
 		double xk = x[term[k].feature];
 
 		if (xk == xk) {
 			v += (xk - term[k].point) * term[k].normal;
-			known++;
+			++*known;
 		}
 	}
+	return v;
+}
+
+/* Which way a row goes: -1 left, 1 right, 0 both.  A hyperplane is
+ * judged on the features the row has; only a row with none of them
+ * follows both branches. */
+static inline int
+plane_side(const struct term *term, uint32_t nterm, const double *x)
+{
+	uint32_t known;
+	double v = plane_sum(term, nterm, x, &known);
+
 	if (known == 0)
 		return 0;
-	return v <= 0 ? -1 : 1;
+	return plane_sum_right(v) ? 1 : -1;
 }
 
 static inline int
@@ -114,6 +152,27 @@ node_side(const struct tree *t, const struct node *n, const double *x)
 	if (v != v)
 		return 0;
 	return v <= n->split ? -1 : 1;
+}
+
+/* Whether the range penalty isolates row x at split n: its value (or
+ * sum) is outside [low, high].  A missing value is never outside. */
+static inline int
+node_isolates(const struct tree *t, const struct node *n, const double *x)
+{
+	double v;
+
+	if (n->feature == NODE_PLANE) {
+		uint32_t known;
+
+		v = plane_sum(t->term + n->term, n->nterm, x, &known);
+		if (known == 0)
+			return 0;
+	} else {
+		v = x[n->feature];
+		if (v != v)
+			return 0;
+	}
+	return !(v >= n->low && v <= n->high);
 }
 
 /* Release the scoring layout (forest_free does it too). */

@@ -7,9 +7,13 @@
 #include "tsv.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,12 +32,6 @@ enum format { FMT_LONG, FMT_WIDE, FMT_JSON };
  * (status, label) pair, so it needs no copy of the scores. */
 enum { HIST_FINE = 1000, HIST_ROWS = 20, HIST_BAR = 56 };
 
-/* The five kinds of anomaly sensorgen injects: their recall is always
- * reported when there is a kind column, so the set of metrics is stable. */
-static const char *const sensorgen_kinds[] = {
-	"burst", "spike", "drift", "stuck", "dropout"
-};
-
 struct options {
 	char delim;
 	const char *group_by;
@@ -44,7 +42,25 @@ struct options {
 	double max_rate, threshold;
 };
 
+/* An open-addressing index over items stored elsewhere: each slot holds
+ * an item's number + 1, or 0 when empty.  Lookups take constant time
+ * however many items there are; it serves the names of groups and kinds
+ * and each summary's tallies of kinds. */
+struct slots {
+	size_t *slot;
+	size_t nslot;                 /* a power of two, at least 2 * items */
+};
+
+/* Distinct names (of groups, of kinds) in order of first appearance. */
+struct names {
+	char **name;
+	size_t *len;
+	size_t n, cap;
+	struct slots index;
+};
+
 struct kind_tally {
+	size_t kind;                  /* in the run's kind names */
 	unsigned long long positives, caught;
 };
 
@@ -53,25 +69,33 @@ struct summary {
 	unsigned long long rows, normal, anomalies, errors;
 	unsigned long long tp, fp, tn, fn;
 	struct moments score;
+	double max_normal, min_anomaly; /* NaN: no such row */
+	int bounded;                  /* scores in table, not in scores */
 	struct scoreset scores;
+	struct scoretable table;
 	struct moments *feature;      /* per column: [2c] normal, [2c+1] anomaly */
-	struct kind_tally *kind;      /* indexed like the run's kind names */
-	size_t nkind;
+	struct kind_tally *kind;      /* only the kinds this summary has */
+	size_t nkind, kind_cap;
+	struct slots kind_index;
 	unsigned long long *hist;     /* [4][HIST_FINE]: (status, label) */
 };
 
 struct group {
-	char *name;                   /* NULL without -g */
-	size_t len;
 	struct summary all, window;
+};
+
+enum value_type {
+	V_COUNT,                      /* a whole number */
+	V_SHARE,                      /* in [0, 1]: rates and scores */
+	V_REAL                        /* anything else: means, deviations */
 };
 
 /* One line of a report: the name is a + b ("temperature" "_sd_normal"). */
 struct metric {
 	const char *a, *b;
-	int is_count;
+	enum value_type type;
 	unsigned long long count;
-	double real;                  /* NaN: undefined, printed empty */
+	double real;                  /* NaN: undefined, printed NA */
 };
 
 /* One parsed input row. */
@@ -93,16 +117,15 @@ struct run {
 	unsigned char *numeric;       /* per column: summarised as a number */
 	double *value;                /* per column: this row's number, or NaN */
 
-	char **kinds;
-	size_t nkinds;
-
-	struct group *groups;
+	struct names kinds;           /* of label-1 rows */
+	struct names group_names;     /* with -g */
+	struct group *groups;         /* like group_names, or one without -g */
 	size_t ngroups, groups_cap;
-	size_t *slot;                 /* open-addressing table of group + 1 */
-	size_t nslot;
 
-	double max_normal, min_anomaly; /* for the estimated threshold */
+	double max_normal, min_anomaly; /* over all rows: the threshold */
 	unsigned long long window_rows, windows;
+	int stop;                     /* a window exceeded --max-rate */
+	int alert;
 
 	struct metric *metrics;
 	size_t nmetrics, metrics_cap;
@@ -112,24 +135,22 @@ struct run {
 };
 
 static const char help_text[] =
-    "\n"
-    "Summarise scored rows (ifscore output): counts, anomaly rate, "
-    "score\n"
-    "distribution, per-column means, and label metrics.\n"
-    "\n"
-    "  -d, --delimiter=CHAR   fields are separated by CHAR "
-    "(default tab)\n"
-    "  -e, --every=N          a summary of every N rows as they "
-    "arrive\n"
-    "  -g, --group-by=COLUMN  one summary per value of COLUMN\n"
-    "  -T, --threshold=X      mark X as the threshold in the "
-    "histogram\n"
-    "      --histogram        draw a histogram of the scores after "
-    "the report\n"
+    "\nSummarise scored rows (ifscore output): counts, anomaly rate, "
+    "score\ndistribution, the threshold, per-column means, and label "
+    "metrics.\n\n"
+    "  -d, --delimiter CHAR   field delimiter [tab]\n"
+    "  -e, --every N          a summary of every N rows as they arrive;\n"
+    "                         the total's quantiles and AUCs then come\n"
+    "                         from scores rounded to 0.0001 [off]\n"
+    "  -g, --group-by COLUMN  one summary per value of COLUMN [off]\n"
+    "  -T, --threshold X      the threshold (0..1) to report and mark\n"
+    "                         [estimated from the statuses]\n"
+    "      --histogram        draw a histogram of the scores after the "
+    "report\n"
     "      --json             one JSON object per summary\n"
-    "  -w, --wide             one row per summary, metrics as "
-    "columns\n"
-    "      --max-rate=F       exit 1 when the anomaly rate exceeds F\n"
+    "  -w, --wide             one row per summary, metrics as columns\n"
+    "      --max-rate F       exit 1 when an anomaly rate exceeds F; with\n"
+    "                         -e, at the first window that does [off]\n"
     "  -h, --help             print this help and exit\n"
     "  -V, --version          print the version and exit\n"
     "\n"
@@ -243,7 +264,38 @@ field_is(const struct tsv_field *f, const char *word)
 	return f->n == n && memcmp(f->p, word, n) == 0;
 }
 
-/* Parse the row's status, score and label; 0 (reported) when one is bad. */
+/* A bad value, shown as far as it fits in a message. */
+#define SHOWN(f) (int)((f)->n > 40 ? 40 : (f)->n), (f)->p
+
+/* The score of a scored row: a number from 0 to 1 (0 when reported). */
+static int
+parse_score(struct run *r, double *score)
+{
+	struct tsv *t = &r->in;
+	const struct tsv_field *f = &t->field[r->score_col];
+
+	if (tsv_number(t, (size_t)r->score_col, score, 0) != NUM_OK)
+		return 0;
+	if (*score < 0 || *score > 1) {
+		tsv_warn(t, r->score_col, "invalid score '%.*s' (expected 0 "
+		         "to 1)", SHOWN(f));
+		return 0;
+	}
+	return 1;
+}
+
+static void
+set_group(const struct run *r, struct row *row)
+{
+	if (r->group_col >= 0) {
+		row->group = r->in.field[r->group_col].p;
+		row->group_len = r->in.field[r->group_col].n;
+	}
+}
+
+/* Parse the row's status, score and label; 0 (reported) when one is bad.
+ * A row with status error is counted and nothing else is read from it:
+ * ifscore writes its bad rows as they came, padded or not. */
 static int
 parse_row(struct run *r, struct row *row)
 {
@@ -259,21 +311,21 @@ parse_row(struct run *r, struct row *row)
 		row->status = ST_ERROR;
 	else {
 		tsv_warn(t, r->status_col, "invalid status '%.*s' (expected "
-		         "normal, anomaly or error)", (int)(f->n > 40 ? 40 :
-		         f->n), f->p);
+		         "normal, anomaly or error)", SHOWN(f));
 		return 0;
 	}
+	set_group(r, row);
 	row->score = NAN;
-	if (row->status != ST_ERROR &&
-	    tsv_number(t, (size_t)r->score_col, &row->score, 0) != NUM_OK)
-		return 0;
 	row->label = -1;
+	if (row->status == ST_ERROR)
+		return 1;
+	if (!parse_score(r, &row->score))
+		return 0;
 	if (r->label_col >= 0) {
 		f = &t->field[r->label_col];
 		if (num_parse(f->p, f->n, &x) != NUM_OK || (x != 0 && x != 1)) {
 			tsv_warn(t, r->label_col, "invalid label '%.*s' "
-			         "(expected 0 or 1)", (int)(f->n > 40 ? 40 :
-			         f->n), f->p);
+			         "(expected 0 or 1)", SHOWN(f));
 			return 0;
 		}
 		row->label = x == 1;
@@ -282,10 +334,27 @@ parse_row(struct run *r, struct row *row)
 		row->kind = t->field[r->kind_col].p;
 		row->kind_len = t->field[r->kind_col].n;
 	}
-	if (r->group_col >= 0) {
-		row->group = t->field[r->group_col].p;
-		row->group_len = t->field[r->group_col].n;
-	}
+	return 1;
+}
+
+/* ifscore writes a line with too many fields as it came, followed by an
+ * empty score and status error: such a line is an error row (1, row set),
+ * not a bad line. */
+static int
+ifscore_error_line(const struct run *r, struct row *row)
+{
+	const struct tsv *t = &r->in;
+
+	if (!(t->nfield > t->ncolumn &&
+	    r->status_col == (long)t->ncolumn - 1 &&
+	    r->score_col == (long)t->ncolumn - 2 &&
+	    field_is(&t->field[t->nfield - 1], "error") &&
+	    t->field[t->nfield - 2].n == 0))
+		return 0;
+	row->status = ST_ERROR;
+	row->score = NAN;
+	row->label = -1;
+	set_group(r, row);
 	return 1;
 }
 
@@ -315,30 +384,6 @@ parse_features(struct run *r, const struct row *row)
 
 /* Kinds and groups */
 
-static void
-add_kind(struct run *r, const char *name, size_t len)
-{
-	char *copy = xmalloc(len + 1);
-
-	memcpy(copy, name, len);
-	copy[len] = '\0';
-	r->kinds = xreallocarray(r->kinds, r->nkinds + 1, sizeof *r->kinds);
-	r->kinds[r->nkinds++] = copy;
-}
-
-static size_t
-kind_index(struct run *r, const char *name, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < r->nkinds; i++)
-		if (strlen(r->kinds[i]) == len &&
-		    memcmp(r->kinds[i], name, len) == 0)
-			return i;
-	add_kind(r, name, len);
-	return r->nkinds - 1;
-}
-
 static uint64_t
 hash_bytes(const char *p, size_t n)
 {
@@ -349,64 +394,186 @@ hash_bytes(const char *p, size_t n)
 	return h;
 }
 
-static void
-rehash(struct run *r)
+/* The slot of the item that key() says hashes to h and match() accepts,
+ * or the empty slot where it belongs. */
+static size_t *
+slots_find(const struct slots *x, uint64_t h,
+           int (*match)(const void *ctx, size_t item), const void *ctx)
 {
-	size_t i;
+	size_t s = (size_t)h & (x->nslot - 1);
 
-	free(r->slot);
-	r->nslot = r->nslot ? 2 * r->nslot : 64;
-	r->slot = xcalloc(r->nslot, sizeof *r->slot);
-	for (i = 0; i < r->ngroups; i++) {
-		size_t s = hash_bytes(r->groups[i].name, r->groups[i].len) &
-		           (r->nslot - 1);
+	while (x->slot[s] != 0 && !match(ctx, x->slot[s] - 1))
+		s = (s + 1) & (x->nslot - 1);
+	return &x->slot[s];
+}
 
-		while (r->slot[s] != 0)
-			s = (s + 1) & (r->nslot - 1);
-		r->slot[s] = i + 1;
+/* Make room for one more of nitems items, rehashing them by hash(). */
+static void
+slots_reserve(struct slots *x, size_t nitems,
+              uint64_t (*hash)(const void *ctx, size_t item), const void *ctx)
+{
+	size_t i, s;
+
+	if (2 * (nitems + 1) <= x->nslot)
+		return;
+	free(x->slot);
+	x->nslot = x->nslot ? 2 * x->nslot : 16;
+	x->slot = xcalloc(x->nslot, sizeof *x->slot);
+	for (i = 0; i < nitems; i++) {
+		s = (size_t)hash(ctx, i) & (x->nslot - 1);
+		while (x->slot[s] != 0)
+			s = (s + 1) & (x->nslot - 1);
+		x->slot[s] = i + 1;
 	}
 }
 
-static struct group *
-new_group(struct run *r, const char *name, size_t len)
+static uint64_t
+name_hash(const void *ctx, size_t i)
 {
-	struct group *g;
+	const struct names *s = ctx;
 
-	if (r->ngroups == r->groups_cap) {
-		r->groups_cap = r->groups_cap ? 2 * r->groups_cap : 16;
-		r->groups = xreallocarray(r->groups, r->groups_cap,
-		                          sizeof *r->groups);
+	return hash_bytes(s->name[i], s->len[i]);
+}
+
+/* The name being looked up, for name_match. */
+static const char *wanted;
+static size_t wanted_len;
+
+static int
+name_match(const void *ctx, size_t i)
+{
+	const struct names *s = ctx;
+
+	return s->len[i] == wanted_len &&
+	    memcmp(s->name[i], wanted, wanted_len) == 0;
+}
+
+/* The number of the name p[0..len), added when new (*added set). */
+static size_t
+names_intern(struct names *s, const char *p, size_t len, int *added)
+{
+	size_t *slot;
+
+	slots_reserve(&s->index, s->n, name_hash, s);
+	wanted = p;
+	wanted_len = len;
+	slot = slots_find(&s->index, hash_bytes(p, len), name_match, s);
+	*added = *slot == 0;
+	if (*slot != 0)
+		return *slot - 1;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 16;
+		s->name = xreallocarray(s->name, s->cap, sizeof *s->name);
+		s->len = xreallocarray(s->len, s->cap, sizeof *s->len);
 	}
-	g = &r->groups[r->ngroups++];
-	memset(g, 0, sizeof *g);
-	if (name != NULL) {
-		g->name = xmalloc(len + 1);
-		memcpy(g->name, name, len);
-		g->name[len] = '\0';
-		g->len = len;
-	}
-	return g;
+	s->name[s->n] = xmalloc(len + 1);
+	memcpy(s->name[s->n], p, len);
+	s->name[s->n][len] = '\0';
+	s->len[s->n] = len;
+	*slot = ++s->n;
+	return s->n - 1;
+}
+
+static void
+names_free(struct names *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->name[i]);
+	free(s->name);
+	free(s->len);
+	free(s->index.slot);
+}
+
+static void
+summary_init(struct summary *s, int bounded)
+{
+	memset(s, 0, sizeof *s);
+	s->max_normal = s->min_anomaly = NAN;
+	s->bounded = bounded;
 }
 
 static struct group *
 find_group(struct run *r, const struct row *row)
 {
-	size_t s;
+	size_t i = 0;
+	int added = r->ngroups == 0;
 
-	if (r->group_col < 0)
-		return r->ngroups ? &r->groups[0] : new_group(r, NULL, 0);
-	if (2 * (r->ngroups + 1) > r->nslot)
-		rehash(r);
-	s = hash_bytes(row->group, row->group_len) & (r->nslot - 1);
-	for (; r->slot[s] != 0; s = (s + 1) & (r->nslot - 1)) {
-		struct group *g = &r->groups[r->slot[s] - 1];
-
-		if (g->len == row->group_len &&
-		    memcmp(g->name, row->group, g->len) == 0)
-			return g;
+	if (r->group_col >= 0)
+		i = names_intern(&r->group_names, row->group, row->group_len,
+		                 &added);
+	if (added) {
+		if (r->ngroups == r->groups_cap) {
+			r->groups_cap = r->groups_cap ? 2 * r->groups_cap : 16;
+			r->groups = xreallocarray(r->groups, r->groups_cap,
+			                          sizeof *r->groups);
+		}
+		/* With -e the total of an endless stream must not keep
+		 * every score. */
+		summary_init(&r->groups[r->ngroups].all, r->opt.every > 0);
+		summary_init(&r->groups[r->ngroups].window, 0);
+		r->ngroups++;
 	}
-	r->slot[s] = r->ngroups + 1;
-	return new_group(r, row->group, row->group_len);
+	return &r->groups[i];
+}
+
+static const char *
+group_name(const struct run *r, size_t i, size_t *len)
+{
+	if (r->group_col < 0)
+		return NULL;
+	*len = r->group_names.len[i];
+	return r->group_names.name[i];
+}
+
+static uint64_t
+kind_hash(size_t kind)
+{
+	return (uint64_t)kind * 0x9E3779B97F4A7C15u; /* Fibonacci hashing */
+}
+
+static uint64_t
+tally_hash(const void *ctx, size_t i)
+{
+	const struct summary *s = ctx;
+
+	return kind_hash(s->kind[i].kind);
+}
+
+static size_t wanted_kind;
+
+static int
+tally_match(const void *ctx, size_t i)
+{
+	const struct summary *s = ctx;
+
+	return s->kind[i].kind == wanted_kind;
+}
+
+/* The summary's tally of kind, NULL when it has none and add is 0. */
+static struct kind_tally *
+kind_tally(struct summary *s, size_t kind, int add)
+{
+	size_t *slot;
+
+	if (s->kind_index.nslot == 0 && !add)
+		return NULL;
+	slots_reserve(&s->kind_index, s->nkind, tally_hash, s);
+	wanted_kind = kind;
+	slot = slots_find(&s->kind_index, kind_hash(kind), tally_match, s);
+	if (*slot != 0)
+		return &s->kind[*slot - 1];
+	if (!add)
+		return NULL;
+	if (s->nkind == s->kind_cap) {
+		s->kind_cap = s->kind_cap ? 2 * s->kind_cap : 4;
+		s->kind = xreallocarray(s->kind, s->kind_cap, sizeof *s->kind);
+	}
+	memset(&s->kind[s->nkind], 0, sizeof *s->kind);
+	s->kind[s->nkind].kind = kind;
+	*slot = ++s->nkind;
+	return &s->kind[s->nkind - 1];
 }
 
 /* Tallying */
@@ -435,12 +602,20 @@ summary_add(struct run *r, struct summary *s, const struct row *row,
 		s->errors++;
 		return;
 	}
-	if (anomaly)
+	if (anomaly) {
 		s->anomalies++;
-	else
+		if (!(row->score >= s->min_anomaly))
+			s->min_anomaly = row->score;
+	} else {
 		s->normal++;
+		if (!(row->score <= s->max_normal))
+			s->max_normal = row->score;
+	}
 	moments_add(&s->score, row->score);
-	scoreset_add(&s->scores, row->score, row->label == 1);
+	if (s->bounded)
+		scoretable_add(&s->table, row->score, row->label == 1);
+	else
+		scoreset_add(&s->scores, row->score, row->label == 1);
 
 	if (s->feature == NULL)
 		s->feature = xcalloc(2 * r->in.ncolumn, sizeof *s->feature);
@@ -455,15 +630,10 @@ summary_add(struct run *r, struct summary *s, const struct row *row,
 			*(anomaly ? &s->fp : &s->tn) += 1;
 	}
 	if (row->label == 1 && r->kind_col >= 0) {
-		if (kind >= s->nkind) {
-			s->kind = xreallocarray(s->kind, r->nkinds,
-			                        sizeof *s->kind);
-			memset(s->kind + s->nkind, 0,
-			       (r->nkinds - s->nkind) * sizeof *s->kind);
-			s->nkind = r->nkinds;
-		}
-		s->kind[kind].positives++;
-		s->kind[kind].caught += anomaly;
+		struct kind_tally *k = kind_tally(s, kind, 1);
+
+		k->positives++;
+		k->caught += anomaly;
 	}
 	if (r->opt.histogram) {
 		if (s->hist == NULL)
@@ -479,16 +649,20 @@ summary_clear(struct summary *s, size_t ncolumn)
 {
 	struct summary keep = *s;
 
-	memset(s, 0, sizeof *s);
+	summary_init(s, keep.bounded);
 	scoreset_clear(&keep.scores);
 	s->scores = keep.scores;
+	scoretable_clear(&keep.table);
+	s->table = keep.table;
 	s->feature = keep.feature;
 	if (s->feature)
 		memset(s->feature, 0, 2 * ncolumn * sizeof *s->feature);
 	s->kind = keep.kind;
-	s->nkind = keep.nkind;
-	if (s->kind)
-		memset(s->kind, 0, s->nkind * sizeof *s->kind);
+	s->kind_cap = keep.kind_cap;
+	s->kind_index = keep.kind_index;
+	if (s->kind_index.slot)
+		memset(s->kind_index.slot, 0,
+		       s->kind_index.nslot * sizeof *s->kind_index.slot);
 	s->hist = keep.hist;
 	if (s->hist)
 		memset(s->hist, 0, 4 * HIST_FINE * sizeof *s->hist);
@@ -498,8 +672,10 @@ static void
 summary_free(struct summary *s)
 {
 	scoreset_free(&s->scores);
+	scoretable_free(&s->table);
 	free(s->feature);
 	free(s->kind);
+	free(s->kind_index.slot);
 	free(s->hist);
 }
 
@@ -509,15 +685,12 @@ run_free(struct run *r)
 	size_t i;
 
 	for (i = 0; i < r->ngroups; i++) {
-		free(r->groups[i].name);
 		summary_free(&r->groups[i].all);
 		summary_free(&r->groups[i].window);
 	}
 	free(r->groups);
-	free(r->slot);
-	for (i = 0; i < r->nkinds; i++)
-		free(r->kinds[i]);
-	free(r->kinds);
+	names_free(&r->group_names);
+	names_free(&r->kinds);
 	for (i = 0; i < r->nwide; i++)
 		free(r->wide[i]);
 	free(r->wide);
@@ -530,7 +703,7 @@ run_free(struct run *r)
 /* Report assembly */
 
 static void
-put(struct run *r, const char *a, const char *b, int is_count,
+put(struct run *r, const char *a, const char *b, enum value_type type,
     unsigned long long count, double real)
 {
 	struct metric *m;
@@ -543,7 +716,7 @@ put(struct run *r, const char *a, const char *b, int is_count,
 	m = &r->metrics[r->nmetrics++];
 	m->a = a;
 	m->b = b;
-	m->is_count = is_count;
+	m->type = type;
 	m->count = count;
 	m->real = real;
 }
@@ -551,19 +724,75 @@ put(struct run *r, const char *a, const char *b, int is_count,
 static void
 put_count(struct run *r, const char *name, unsigned long long n)
 {
-	put(r, "", name, 1, n, 0);
+	put(r, "", name, V_COUNT, n, 0);
+}
+
+static void
+put_share(struct run *r, const char *a, const char *b, double x)
+{
+	put(r, a, b, V_SHARE, 0, x);
 }
 
 static void
 put_real(struct run *r, const char *a, const char *b, double x)
 {
-	put(r, a, b, 0, 0, x);
+	put(r, a, b, V_REAL, 0, x);
 }
 
 static double
 ratio(unsigned long long num, unsigned long long den)
 {
 	return den > 0 ? (double)num / (double)den : NAN;
+}
+
+/* The figures that need the scores, from the set or from the table. */
+static double
+summary_quantile(struct summary *s, double q)
+{
+	return s->bounded ? scoretable_quantile(&s->table, q) :
+	    scoreset_quantile(&s->scores, q);
+}
+
+static double
+summary_roc_auc(struct summary *s)
+{
+	return s->bounded ? scoretable_roc_auc(&s->table) :
+	    scoreset_roc_auc(&s->scores);
+}
+
+static double
+summary_average_precision(struct summary *s)
+{
+	return s->bounded ? scoretable_average_precision(&s->table) :
+	    scoreset_average_precision(&s->scores);
+}
+
+static int
+by_kind(const void *a, const void *b)
+{
+	const struct kind_tally *x = a, *y = b;
+
+	return (x->kind > y->kind) - (x->kind < y->kind);
+}
+
+/* The recall of each kind the summary's label-1 rows have, in order of
+ * first appearance in the input: a report as long as the rows, however
+ * many groups and kinds there are. */
+static void
+assemble_own_kinds(struct run *r, const struct summary *s)
+{
+	struct kind_tally *sorted;
+	size_t i;
+
+	if (s->nkind == 0)
+		return;
+	sorted = xreallocarray(NULL, s->nkind, sizeof *sorted);
+	memcpy(sorted, s->kind, s->nkind * sizeof *sorted);
+	qsort(sorted, s->nkind, sizeof *sorted, by_kind);
+	for (i = 0; i < s->nkind; i++)
+		put_share(r, "recall_", r->kinds.name[sorted[i].kind],
+		          ratio(sorted[i].caught, sorted[i].positives));
+	free(sorted);
 }
 
 static void
@@ -576,23 +805,40 @@ assemble_labels(struct run *r, struct summary *s)
 	put_count(r, "fp", s->fp);
 	put_count(r, "tn", s->tn);
 	put_count(r, "fn", s->fn);
-	put_real(r, "", "precision", ratio(s->tp, s->tp + s->fp));
-	put_real(r, "", "recall", ratio(s->tp, s->tp + s->fn));
-	put_real(r, "", "f1", ratio(2 * s->tp, 2 * s->tp + s->fp + s->fn));
-	put_real(r, "", "accuracy", ratio(s->tp + s->tn, labelled));
-	put_real(r, "", "roc_auc", scoreset_roc_auc(&s->scores));
-	put_real(r, "", "average_precision",
-	         scoreset_average_precision(&s->scores));
-	if (r->kind_col < 0)
+	put_share(r, "", "precision", ratio(s->tp, s->tp + s->fp));
+	put_share(r, "", "recall", ratio(s->tp, s->tp + s->fn));
+	put_share(r, "", "f1", ratio(2 * s->tp, 2 * s->tp + s->fp + s->fn));
+	put_share(r, "", "accuracy", ratio(s->tp + s->tn, labelled));
+	put_share(r, "", "roc_auc", summary_roc_auc(s));
+	put_share(r, "", "average_precision", summary_average_precision(s));
+	if (r->opt.format != FMT_WIDE) {
+		assemble_own_kinds(r, s);
 		return;
-	for (i = 0; i < r->nkinds; i++) {
-		struct kind_tally k = { 0, 0 };
-
-		if (i < s->nkind)
-			k = s->kind[i];
-		put_real(r, "recall_", r->kinds[i],
-		         ratio(k.caught, k.positives));
 	}
+	/* A table's columns: every kind that label-1 rows have had so far,
+	 * NA where this summary has none of it. */
+	for (i = 0; i < r->kinds.n; i++) {
+		const struct kind_tally *k = kind_tally(s, i, 0);
+
+		put_share(r, "recall_", r->kinds.name[i],
+		          k ? ratio(k->caught, k->positives) : NAN);
+	}
+}
+
+static double
+threshold_between(double max_normal, double min_anomaly)
+{
+	return max_normal <= min_anomaly ? (max_normal + min_anomaly) / 2 :
+	    NAN;
+}
+
+/* The threshold reported and marked: -T, or estimated from all rows. */
+static double
+known_threshold(const struct run *r)
+{
+	if (r->opt.has_threshold)
+		return r->opt.threshold;
+	return threshold_between(r->max_normal, r->min_anomaly);
 }
 
 /* The metrics of s into r->metrics, in the documented order. */
@@ -603,20 +849,24 @@ assemble(struct run *r, struct summary *s)
 	static const char *const quantile_name[] = {
 		"score_p50", "score_p90", "score_p95", "score_p99"
 	};
-	size_t i, n = scoreset_count(&s->scores);
+	size_t i;
 
 	r->nmetrics = 0;
 	put_count(r, "rows", s->rows);
 	put_count(r, "normal", s->normal);
 	put_count(r, "anomalies", s->anomalies);
 	put_count(r, "errors", s->errors);
-	put_real(r, "", "anomaly_rate", ratio(s->anomalies, n));
-	put_real(r, "", "score_min", scoreset_quantile(&s->scores, 0));
-	put_real(r, "", "score_mean", moments_mean(&s->score));
+	put_share(r, "", "anomaly_rate", ratio(s->anomalies,
+	          s->normal + s->anomalies));
+	put_share(r, "", "score_min", summary_quantile(s, 0));
+	put_share(r, "", "score_mean", moments_mean(&s->score));
 	for (i = 0; i < 4; i++)
-		put_real(r, "", quantile_name[i],
-		         scoreset_quantile(&s->scores, quantile[i]));
-	put_real(r, "", "score_max", scoreset_quantile(&s->scores, 1));
+		put_share(r, "", quantile_name[i],
+		          summary_quantile(s, quantile[i]));
+	put_share(r, "", "score_max", summary_quantile(s, 1));
+	put_share(r, "", "score_max_normal", s->max_normal);
+	put_share(r, "", "score_min_anomaly", s->min_anomaly);
+	put_share(r, "", "threshold", known_threshold(r));
 	for (i = 0; i < r->in.ncolumn; i++) {
 		static const struct moments none;
 		const struct moments *m = s->feature ? &s->feature[2 * i] : NULL;
@@ -650,17 +900,41 @@ put_name(struct out *o, const struct metric *m)
 	out_str(o, m->b);
 }
 
-/* A value as text: counts whole, reals to six significant digits,
- * undefined ones empty (null in JSON). */
+/* A share in plain decimals, six significant digits, no trailing zeros:
+ * 0.000075, not 7.5e-05. */
+static void
+put_share_value(struct out *o, double x)
+{
+	char buf[64];
+	int decimals = x > 0 ? 5 - (int)floor(log10(x)) : 0;
+	size_t n;
+
+	if (decimals > 40)
+		decimals = 40;
+	n = (size_t)snprintf(buf, sizeof buf, "%.*f", decimals, x);
+	if (memchr(buf, '.', n) != NULL) {
+		while (buf[n - 1] == '0')
+			n--;
+		if (buf[n - 1] == '.')
+			n--;
+	}
+	out_write(o, buf, n);
+}
+
+/* A value as text: counts whole, shares in plain decimals, other reals to
+ * six significant digits, undefined ones (and a figure beyond the range
+ * of a double) NA, null in JSON. */
 static void
 put_value(struct out *o, const struct metric *m, int json)
 {
-	if (m->is_count)
+	if (m->type == V_COUNT)
 		out_printf(o, "%llu", m->count);
-	else if (!isnan(m->real))
+	else if (!isfinite(m->real))
+		out_str(o, json ? "null" : "NA");
+	else if (m->type == V_SHARE)
+		put_share_value(o, m->real);
+	else
 		out_printf(o, "%.6g", m->real);
-	else if (json)
-		out_str(o, "null");
 }
 
 static void
@@ -713,14 +987,17 @@ write_header(struct run *r)
 }
 
 static void
-write_prefix(struct run *r, const struct group *g, unsigned long long window)
+write_prefix(struct run *r, size_t group, unsigned long long window)
 {
+	const char *name;
+	size_t len;
+
 	if (r->opt.every) {
 		put_label(r, window);
 		out_char(&r->out, r->opt.delim);
 	}
-	if (g->name) {
-		out_write(&r->out, g->name, g->len);
+	if ((name = group_name(r, group, &len)) != NULL) {
+		out_write(&r->out, name, len);
 		out_char(&r->out, r->opt.delim);
 	}
 }
@@ -735,15 +1012,15 @@ wide_value(const struct run *r, size_t i)
 	for (j = 0; j < r->nmetrics; j++)
 		if (metric_is(&r->metrics[j], r->wide[i]))
 			return &r->metrics[j];
-	return NULL; /* a column that stopped being numeric: empty */
+	return NULL; /* a column that stopped being numeric: NA */
 }
 
 static void
-write_json(struct run *r, const struct group *g, unsigned long long window)
+write_json(struct run *r, size_t group, unsigned long long window)
 {
 	struct out *o = &r->out;
-	size_t i;
-	const char *sep = "";
+	size_t i, len;
+	const char *sep = "", *name;
 
 	out_char(o, '{');
 	if (r->opt.every) {
@@ -754,33 +1031,33 @@ write_json(struct run *r, const struct group *g, unsigned long long window)
 			out_str(o, "\"total\"");
 		sep = ",";
 	}
-	if (g->name) {
+	if ((name = group_name(r, group, &len)) != NULL) {
 		out_str(o, sep);
 		out_json_string(o, r->opt.group_by, strlen(r->opt.group_by));
 		out_char(o, ':');
-		out_json_string(o, g->name, g->len);
+		out_json_string(o, name, len);
 		sep = ",";
 	}
 	for (i = 0; i < r->nmetrics; i++) {
 		const struct metric *m = &r->metrics[i];
 		size_t na = strlen(m->a), nb = strlen(m->b);
-		char *name = xmalloc(na + nb + 1);
+		char *key = xmalloc(na + nb + 1);
 
-		memcpy(name, m->a, na);
-		memcpy(name + na, m->b, nb + 1);
+		memcpy(key, m->a, na);
+		memcpy(key + na, m->b, nb + 1);
 		out_str(o, sep);
-		out_json_string(o, name, na + nb);
+		out_json_string(o, key, na + nb);
 		out_char(o, ':');
 		put_value(o, m, 1);
-		free(name);
+		free(key);
 		sep = ",";
 	}
 	out_str(o, "}\n");
 }
 
-/* Print the summary s of group g; window 0 is the final summary. */
+/* Print the summary s of a group; window 0 is the final summary. */
 static void
-write_summary(struct run *r, struct group *g, struct summary *s,
+write_summary(struct run *r, size_t group, struct summary *s,
               unsigned long long window)
 {
 	struct out *o = &r->out;
@@ -790,10 +1067,10 @@ write_summary(struct run *r, struct group *g, struct summary *s,
 	write_header(r);
 	switch (r->opt.format) {
 	case FMT_JSON:
-		write_json(r, g, window);
+		write_json(r, group, window);
 		break;
 	case FMT_WIDE:
-		write_prefix(r, g, window);
+		write_prefix(r, group, window);
 		for (i = 0; i < r->nwide; i++) {
 			const struct metric *m = wide_value(r, i);
 
@@ -801,12 +1078,14 @@ write_summary(struct run *r, struct group *g, struct summary *s,
 				out_char(o, r->opt.delim);
 			if (m)
 				put_value(o, m, 0);
+			else
+				out_str(o, "NA");
 		}
 		out_char(o, '\n');
 		break;
 	case FMT_LONG:
 		for (i = 0; i < r->nmetrics; i++) {
-			write_prefix(r, g, window);
+			write_prefix(r, group, window);
 			put_name(o, &r->metrics[i]);
 			out_char(o, r->opt.delim);
 			put_value(o, &r->metrics[i], 0);
@@ -821,14 +1100,8 @@ write_summary(struct run *r, struct group *g, struct summary *s,
 static double
 histogram_threshold(const struct run *r, const char **how)
 {
-	if (r->opt.has_threshold) {
-		*how = "set with -T";
-		return r->opt.threshold;
-	}
-	*how = "estimated";
-	if (r->max_normal > -INFINITY && r->min_anomaly < INFINITY)
-		return (r->max_normal + r->min_anomaly) / 2;
-	return NAN;
+	*how = r->opt.has_threshold ? "set with -T" : "estimated";
+	return known_threshold(r);
 }
 
 static long long
@@ -845,7 +1118,7 @@ bar_length(unsigned long long count, unsigned long long most)
 }
 
 static void
-write_histogram(struct run *r, const struct group *g, const struct summary *s)
+write_histogram(struct run *r, size_t group, const struct summary *s)
 {
 	static const char mark_plain[] = { '=', '=', '#', '#' };
 	static const char mark_label[] = { '=', 'o', 'x', '#' };
@@ -859,13 +1132,14 @@ write_histogram(struct run *r, const struct group *g, const struct summary *s)
 	long long lo = -1, hi = -1, edge, width, k, k_first, k_last;
 	unsigned long long most = 0, n = s->normal + s->anomalies;
 	int line_done = isnan(threshold);
-	size_t i, c;
+	size_t i, c, len;
+	const char *name = group_name(r, group, &len);
 
 	out_char(o, '\n');
-	if (g->name) {
+	if (name != NULL) {
 		out_str(o, r->opt.group_by);
 		out_char(o, ' ');
-		out_write(o, g->name, g->len);
+		out_write(o, name, len);
 		out_str(o, ":\n");
 	}
 	out_printf(o, "histogram of %llu scores", n);
@@ -944,10 +1218,94 @@ write_histogram(struct run *r, const struct group *g, const struct summary *s)
 
 /* Reading */
 
+/* The signal that interrupted the run (SIGINT, SIGTERM), or 0; the
+ * handler also writes to a pipe, so a wait for input ends at once. */
+static volatile sig_atomic_t interrupted;
+static int wake_pipe[2] = { -1, -1 };
+
 static void
-flush_output(void *arg)
+on_signal(int sig)
 {
-	out_flush(arg);
+	int saved = errno;
+
+	interrupted = sig;
+	if (write(wake_pipe[1], "", 1) < 0) {
+		/* full: a wake-up is already pending */
+	}
+	errno = saved;
+}
+
+/* Catch the signals that end a live stream, unless they are ignored (as
+ * in a background job or under nohup). */
+static void
+catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+	struct sigaction sa, old;
+	size_t i;
+
+	if (pipe(wake_pipe) != 0)
+		die("cannot create a pipe:");
+	for (i = 0; i < 2; i++)
+		(void)fcntl(wake_pipe[i], F_SETFL, O_NONBLOCK);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+}
+
+static void finish(struct run *r);
+
+/* Print what is known, as dd does, then die of the signal. */
+static void
+finish_interrupted(struct run *r)
+{
+	int sig = interrupted;
+
+	finish(r);
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+/* Before a read that would block: flush, then wait for input or for a
+ * signal. */
+static void
+wait_for_input(void *arg)
+{
+	struct run *r = arg;
+	struct pollfd p[2];
+
+	out_flush(&r->out);
+	p[0].fd = r->in.fd;
+	p[0].events = POLLIN;
+	p[1].fd = wake_pipe[0];
+	p[1].events = POLLIN;
+	for (;;) {
+		int ready;
+
+		if (interrupted)
+			finish_interrupted(r);
+		p[0].revents = p[1].revents = 0;
+		ready = poll(p, 2, -1);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		/* Input, or an error that the read will report. */
+		if (ready < 0 || p[0].revents != 0 || !interrupted)
+			return;
+	}
+}
+
+static int
+window_rate_exceeded(const struct run *r, const struct summary *s)
+{
+	unsigned long long scored = s->normal + s->anomalies;
+
+	return r->opt.has_max_rate && scored > 0 &&
+	    (double)s->anomalies / (double)scored > r->opt.max_rate;
 }
 
 static void
@@ -961,7 +1319,10 @@ end_window(struct run *r)
 
 		if (g->window.rows == 0)
 			continue;
-		write_summary(r, g, &g->window, r->windows);
+		write_summary(r, i, &g->window, r->windows);
+		/* A live stream never ends: its alert is the window's. */
+		if (window_rate_exceeded(r, &g->window))
+			r->alert = r->stop = 1;
 		summary_clear(&g->window, r->in.ncolumn);
 	}
 	r->window_rows = 0;
@@ -975,19 +1336,21 @@ read_rows(struct run *r)
 	struct row row;
 
 	memset(&row, 0, sizeof row);
-	while (tsv_next(t)) {
+	while (!r->stop && !interrupted && tsv_next(t)) {
 		struct group *g;
 		size_t kind = 0;
+		int added;
 
-		if (!tsv_check_width(t) || !parse_row(r, &row))
+		if (!ifscore_error_line(r, &row) &&
+		    (!tsv_check_width(t) || !parse_row(r, &row)))
 			continue;
 		parse_features(r, &row);
-		if (row.label == 1 && r->kind_col >= 0 &&
-		    row.status != ST_ERROR)
-			kind = kind_index(r, row.kind, row.kind_len);
-		if (row.status == ST_NORMAL && row.score > r->max_normal)
+		if (row.label == 1 && r->kind_col >= 0)
+			kind = names_intern(&r->kinds, row.kind, row.kind_len,
+			                    &added);
+		if (row.status == ST_NORMAL && !(row.score <= r->max_normal))
 			r->max_normal = row.score;
-		if (row.status == ST_ANOMALY && row.score < r->min_anomaly)
+		if (row.status == ST_ANOMALY && !(row.score >= r->min_anomaly))
 			r->min_anomaly = row.score;
 		g = find_group(r, &row);
 		summary_add(r, &g->all, &row, kind);
@@ -1004,22 +1367,47 @@ rate_exceeded(const struct run *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->ngroups; i++) {
-		const struct summary *s = &r->groups[i].all;
-		unsigned long long scored = s->normal + s->anomalies;
-
-		if (scored > 0 && (double)s->anomalies / (double)scored >
-		    r->opt.max_rate)
+	for (i = 0; i < r->ngroups; i++)
+		if (window_rate_exceeded(r, &r->groups[i].all))
 			return 1;
-	}
 	return 0;
+}
+
+/* The rest of the last window, the totals and the histograms. */
+static void
+finish(struct run *r)
+{
+	size_t i;
+
+	if (r->opt.every && r->window_rows > 0)
+		end_window(r);
+	if (r->ngroups == 0 && r->group_col < 0) {
+		struct row none;
+
+		memset(&none, 0, sizeof none);
+		(void)find_group(r, &none);
+	}
+	for (i = 0; i < r->ngroups; i++)
+		write_summary(r, i, &r->groups[i].all, 0);
+	if (r->ngroups == 0) {
+		struct summary empty;
+
+		summary_init(&empty, 0);
+		assemble(r, &empty);
+		write_header(r);
+	}
+	if (r->opt.histogram)
+		for (i = 0; i < r->ngroups; i++)
+			write_histogram(r, i, &r->groups[i].all);
+	if (r->opt.has_max_rate && rate_exceeded(r))
+		r->alert = 1;
+	out_flush(&r->out);
 }
 
 int
 main(int argc, char **argv)
 {
 	struct run r;
-	size_t i;
 	int alert, failed;
 
 	set_progname(argv[0]);
@@ -1030,41 +1418,25 @@ main(int argc, char **argv)
 
 	out_init(&r.out, STDOUT_FILENO, "standard output");
 	tsv_open(&r.in, argv, argc, r.opt.delim);
-	r.in.before_read = flush_output;
-	r.in.before_read_arg = &r.out;
 	if (!tsv_read_header(&r.in))
 		exit(EXIT_TROUBLE);
 	find_columns(&r);
-	if (r.label_col >= 0 && r.kind_col >= 0)
-		for (i = 0; i < sizeof sensorgen_kinds / sizeof *sensorgen_kinds;
-		     i++)
-			add_kind(&r, sensorgen_kinds[i],
-			         strlen(sensorgen_kinds[i]));
-	r.max_normal = -INFINITY;
-	r.min_anomaly = INFINITY;
+	r.max_normal = r.min_anomaly = NAN;
+	catch_signals();
+	r.in.before_read = wait_for_input;
+	r.in.before_read_arg = &r;
 
 	read_rows(&r);
-	if (r.opt.every && r.window_rows > 0)
-		end_window(&r);
-	if (r.ngroups == 0 && r.group_col < 0)
-		new_group(&r, NULL, 0);
-	for (i = 0; i < r.ngroups; i++)
-		write_summary(&r, &r.groups[i], &r.groups[i].all, 0);
-	if (r.ngroups == 0) {
-		struct summary empty;
-
-		memset(&empty, 0, sizeof empty);
-		assemble(&r, &empty);
-		write_header(&r);
-	}
-	if (r.opt.histogram)
-		for (i = 0; i < r.ngroups; i++)
-			write_histogram(&r, &r.groups[i], &r.groups[i].all);
+	if (interrupted)
+		finish_interrupted(&r);
+	finish(&r);
 	out_finish(&r.out);
 
-	alert = r.opt.has_max_rate && rate_exceeded(&r);
+	alert = r.alert;
 	failed = r.in.failed;
 	run_free(&r);
+	close(wake_pipe[0]);
+	close(wake_pipe[1]);
 	if (failed)
 		return EXIT_TROUBLE;
 	return alert ? EXIT_ALERT : 0;

@@ -38,12 +38,14 @@ struct options {
 	int verbose, threads;
 	struct context_recipe context; /* -w, -g, --context */
 	size_t max_groups;
+	int penalize_range;
 };
 
 static const char usage_text[] =
     "usage: iftrain [-v] [-c auto|F] [-d CHAR] [-e LEVEL] [-f LIST] [-g COL]\n"
     "               [-j N] [-o FILE] [-s N] [-t N] [-w N] [-x LIST]\n"
-    "               [--context LIST] [--max-groups N] [--seed N] [FILE ...]\n";
+    "               [--context LIST] [--max-groups N] [--seed N]\n"
+    "               [--penalize-range | --no-penalize-range] [FILE ...]\n";
 
 static const char help_text[] =
     "\nTrain an Isolation Forest on the TSV rows of FILEs (or standard input)\n"
@@ -69,10 +71,14 @@ static const char help_text[] =
     "                              trend, same [" CONTEXT_DEFAULT_TEXT "]\n"
     "      --max-groups N          with -g: at most N series [10000]\n"
     "      --seed N                random seed [42]\n"
+    "      --penalize-range        isolate a value far outside a split's\n"
+    "                              training range at that split [default]\n"
+    "      --no-penalize-range     scikit-learn's scores\n"
     "  -h, --help                  print this help and exit\n"
     "  -V, --version               print the version and exit\n";
 
-enum { OPT_SEED = 256, OPT_CONTEXT, OPT_MAX_GROUPS };
+enum { OPT_SEED = 256, OPT_CONTEXT, OPT_MAX_GROUPS, OPT_PENALIZE_RANGE,
+       OPT_NO_PENALIZE_RANGE };
 
 static void
 parse_options(struct options *o, int *argc, char ***argv)
@@ -93,6 +99,9 @@ parse_options(struct options *o, int *argc, char ***argv)
 		{ "window", required_argument, NULL, 'w' },
 		{ "context", required_argument, NULL, OPT_CONTEXT },
 		{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
+		{ "penalize-range", no_argument, NULL, OPT_PENALIZE_RANGE },
+		{ "no-penalize-range", no_argument, NULL,
+		  OPT_NO_PENALIZE_RANGE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -103,6 +112,8 @@ parse_options(struct options *o, int *argc, char ***argv)
 	o->ntree = 100;
 	o->extension = 0;
 	o->seed = 42;
+	/* The default by measurement: tests/bench/quality, spikes. */
+	o->penalize_range = 1;
 	o->delim = '\t';
 	o->threads = default_threads();
 	o->context.kinds = CONTEXT_DEFAULT_KINDS;
@@ -162,6 +173,10 @@ parse_options(struct options *o, int *argc, char ***argv)
 		case OPT_MAX_GROUPS:
 			o->max_groups = (size_t)opt_integer("--max-groups",
 			    optarg, 1, 100000000);
+			break;
+		case OPT_PENALIZE_RANGE:
+		case OPT_NO_PENALIZE_RANGE:
+			o->penalize_range = c == OPT_PENALIZE_RANGE;
 			break;
 		case 'h':
 			help_exit(usage_text, help_text);
@@ -996,6 +1011,7 @@ main(int argc, char *argv[])
 		            "most %zu (features - 1)", o.extension,
 		            m.forest.nfeature - 1);
 	m.forest.extension = (unsigned)o.extension;
+	m.forest.penalize_range = o.penalize_range;
 	read_rows(&o, &t, &window, &m, &tr);
 	window_free(&window);
 	if (t.failed)

@@ -3,12 +3,38 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* Make 2^exp bound x too, rescaling what is known: by powers of two,
+ * exact unless the old figures become negligible. */
+static void
+moments_rescale(struct moments *m, double x)
+{
+	int e;
+
+	(void)frexp(x, &e); /* |x| < 2^e */
+	if (e < 0)
+		e = 0;
+	if (m->n == 0) {
+		m->exp = e;
+	} else if (e > m->exp) {
+		m->mean = ldexp(m->mean, m->exp - e);
+		m->m2 = ldexp(m->m2, 2 * (m->exp - e));
+		m->exp = e;
+	}
+	m->bound = ldexp(1, m->exp);
+	m->unscale = ldexp(1, -m->exp);
+}
 
 void
 moments_add(struct moments *m, double x)
 {
-	double delta = x - m->mean;
+	double delta;
 
+	if (!(fabs(x) < m->bound))
+		moments_rescale(m, x);
+	x *= m->unscale; /* exact: a power of two, the result normal */
+	delta = x - m->mean;
 	m->n++;
 	m->mean += delta / (double)m->n;
 	m->m2 += delta * (x - m->mean);
@@ -17,20 +43,158 @@ moments_add(struct moments *m, double x)
 double
 moments_mean(const struct moments *m)
 {
-	return m->n > 0 ? m->mean : NAN;
+	return m->n > 0 ? ldexp(m->mean, m->exp) : NAN;
 }
 
 double
 moments_sd(const struct moments *m)
 {
-	return m->n > 1 ? sqrt(m->m2 / (double)(m->n - 1)) : NAN;
+	return m->n > 1 ? ldexp(sqrt(m->m2 / (double)(m->n - 1)), m->exp) :
+	    NAN;
+}
+
+/* The score table: bins of SCORETABLE_STEP, in blocks of TABLE_BLOCK. */
+enum { TABLE_BLOCK = 128 };
+#define TABLE_BINS ((size_t)llround(1 / SCORETABLE_STEP) + 1)
+#define TABLE_BLOCKS ((TABLE_BINS + TABLE_BLOCK - 1) / TABLE_BLOCK)
+
+static const unsigned long long *
+table_bin(const struct scoretable *t, size_t bin)
+{
+	static const unsigned long long empty[2];
+	unsigned long long (*b)[2] = t->block ? t->block[bin / TABLE_BLOCK] :
+	    NULL;
+
+	return b ? b[bin % TABLE_BLOCK] : empty;
+}
+
+void
+scoretable_add(struct scoretable *t, double score, int positive)
+{
+	size_t bin;
+
+	if (t->nneg + t->npos == 0 || score < t->min)
+		t->min = score;
+	if (t->nneg + t->npos == 0 || score > t->max)
+		t->max = score;
+	score = score < 0 ? 0 : score > 1 ? 1 : score;
+	bin = (size_t)llround(score / SCORETABLE_STEP);
+	if (t->block == NULL)
+		t->block = xcalloc(TABLE_BLOCKS, sizeof *t->block);
+	if (t->block[bin / TABLE_BLOCK] == NULL)
+		t->block[bin / TABLE_BLOCK] = xcalloc(TABLE_BLOCK,
+		    sizeof **t->block);
+	t->block[bin / TABLE_BLOCK][bin % TABLE_BLOCK][positive != 0]++;
+	*(positive ? &t->npos : &t->nneg) += 1;
+}
+
+void
+scoretable_clear(struct scoretable *t)
+{
+	size_t i;
+
+	for (i = 0; t->block && i < TABLE_BLOCKS; i++)
+		if (t->block[i])
+			memset(t->block[i], 0, TABLE_BLOCK * sizeof **t->block);
+	t->nneg = t->npos = 0;
+}
+
+void
+scoretable_free(struct scoretable *t)
+{
+	size_t i;
+
+	for (i = 0; t->block && i < TABLE_BLOCKS; i++)
+		free(t->block[i]);
+	free(t->block);
+	memset(t, 0, sizeof *t);
+}
+
+/* The k-th smallest (from 0) rounded score; the ends are exact. */
+static double
+table_kth(const struct scoretable *t, unsigned long long k)
+{
+	unsigned long long n = t->nneg + t->npos, seen = 0;
+	size_t bin;
+
+	if (k == 0)
+		return t->min;
+	if (k >= n - 1)
+		return t->max;
+	for (bin = 0; bin < TABLE_BINS; bin++) {
+		const unsigned long long *c = table_bin(t, bin);
+
+		seen += c[0] + c[1];
+		if (seen > k)
+			break;
+	}
+	return (double)bin * SCORETABLE_STEP;
+}
+
+double
+scoretable_quantile(const struct scoretable *t, double q)
+{
+	unsigned long long n = t->nneg + t->npos, below;
+	double position, frac, a, b;
+
+	if (n == 0)
+		return NAN;
+	position = q * (double)(n - 1);
+	below = (unsigned long long)floor(position);
+	if (below >= n - 1)
+		return t->max;
+	frac = position - (double)below;
+	a = table_kth(t, below);
+	b = table_kth(t, below + 1);
+	return frac < 0.5 ? a + (b - a) * frac : b - (b - a) * (1 - frac);
+}
+
+/* As scoreset_roc_auc, a bin being one distinct score. */
+double
+scoretable_roc_auc(const struct scoretable *t)
+{
+	unsigned long long below = 0;
+	double u = 0;
+	size_t bin;
+
+	if (t->npos == 0 || t->nneg == 0)
+		return NAN;
+	for (bin = 0; bin < TABLE_BINS; bin++) {
+		const unsigned long long *c = table_bin(t, bin);
+
+		u += (double)c[1] * ((double)below + 0.5 * (double)c[0]);
+		below += c[0];
+	}
+	return u / ((double)t->npos * (double)t->nneg);
+}
+
+/* As scoreset_average_precision, a bin being one distinct score. */
+double
+scoretable_average_precision(const struct scoretable *t)
+{
+	unsigned long long tp = 0, fp = 0;
+	double ap = 0;
+	size_t bin;
+
+	if (t->npos == 0)
+		return NAN;
+	for (bin = TABLE_BINS; bin-- > 0;) {
+		const unsigned long long *c = table_bin(t, bin);
+
+		tp += c[1];
+		fp += c[0];
+		if (c[1] > 0)
+			ap += (double)c[1] / (double)t->npos *
+			      ((double)tp / (double)(tp + fp));
+	}
+	return ap;
 }
 
 static void
 append(double **v, size_t *n, size_t *cap, double x)
 {
 	if (*n == *cap) {
-		*cap = *cap ? *cap + *cap / 2 : 1024;
+		*cap = *cap ? *cap + *cap / 2 : 16;
 		*v = xreallocarray(*v, *cap, sizeof **v);
 	}
 	(*v)[(*n)++] = x;

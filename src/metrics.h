@@ -22,10 +22,16 @@
 
 #include <stddef.h>
 
-/* Count, mean and variance in one pass (Welford's update). */
+/* Count, mean and variance in one pass (Welford's update), on the values
+ * scaled by a power of two that bounds them all, so that neither a sum
+ * nor a square overflows: values near +-1.8e308 have a finite mean.  The
+ * mean is always finite; a standard deviation beyond the largest double
+ * (values spread over most of its range) is infinite. */
 struct moments {
 	unsigned long long n;
-	double mean, m2;
+	int exp;                   /* every value seen is below 2^exp, exp >= 0 */
+	double bound, unscale;     /* 2^exp (inf for 1024) and 2^-exp */
+	double mean, m2;           /* of the values times 2^-exp */
 };
 
 void moments_add(struct moments *m, double x);
@@ -50,6 +56,27 @@ size_t scoreset_count(const struct scoreset *s);
 double scoreset_quantile(struct scoreset *s, double q); /* q in [0, 1] */
 double scoreset_roc_auc(struct scoreset *s);      /* NaN with one class */
 double scoreset_average_precision(struct scoreset *s); /* NaN with no positive */
+
+/* Scores in [0, 1] of negative and positive examples as counts of the
+ * scores rounded to SCORETABLE_STEP: memory bounded whatever the number of
+ * scores (at most 2 * 8 bytes a bin, allocated in blocks as bins are
+ * used).  Quantiles are those of the rounded scores, except that the
+ * smallest and largest are exact, so within SCORETABLE_STEP / 2 of the
+ * exact ones; scores in one bin count as tied in the AUC and the AP. */
+#define SCORETABLE_STEP 1e-4
+struct scoretable {
+	unsigned long long (**block)[2]; /* [bin / block][bin % block][pos] */
+	unsigned long long nneg, npos;
+	double min, max;
+};
+
+/* A zeroed struct scoretable is an empty table. */
+void scoretable_add(struct scoretable *t, double score, int positive);
+void scoretable_clear(struct scoretable *t);
+void scoretable_free(struct scoretable *t);
+double scoretable_quantile(const struct scoretable *t, double q);
+double scoretable_roc_auc(const struct scoretable *t);
+double scoretable_average_precision(const struct scoretable *t);
 
 /* Sort doubles (no NaN) ascending, in place, in O(n log n). */
 void sort_doubles(double *v, size_t n);

@@ -29,9 +29,17 @@ write_real(struct out *o, double x)
 		out_printf(o, "%.17g", x);
 }
 
+/* The children, after the range penalty's bounds when the forest has
+ * it. */
 static void
-write_children(struct out *o, const struct node *n)
+write_children(struct out *o, const struct node *n, int ranged)
 {
+	if (ranged) {
+		out_char(o, ' ');
+		write_real(o, n->low);
+		out_char(o, ' ');
+		write_real(o, n->high);
+	}
 	out_char(o, ' ');
 	out_uint(o, n->left);
 	out_char(o, ' ');
@@ -40,7 +48,7 @@ write_children(struct out *o, const struct node *n)
 }
 
 static void
-write_tree(struct out *o, const struct tree *t, size_t index)
+write_tree(struct out *o, const struct tree *t, size_t index, int ranged)
 {
 	uint32_t i;
 
@@ -66,13 +74,13 @@ write_tree(struct out *o, const struct tree *t, size_t index)
 				out_char(o, ' ');
 				write_real(o, tm->point);
 			}
-			write_children(o, n);
+			write_children(o, n, ranged);
 		} else {
 			out_str(o, " split ");
 			out_uint(o, (uint32_t)n->feature);
 			out_char(o, ' ');
 			write_real(o, n->split);
-			write_children(o, n);
+			write_children(o, n, ranged);
 		}
 		write_real(o, n->size);
 		out_char(o, '\n');
@@ -83,7 +91,7 @@ write_tree(struct out *o, const struct tree *t, size_t index)
 static int
 version_needed(const struct model *m)
 {
-	return m->context.window ? 2 : 1;
+	return m->context.window || m->forest.penalize_range ? 2 : 1;
 }
 
 static void
@@ -125,8 +133,10 @@ model_write(const struct model *m, int fd, const char *name)
 	           (unsigned long long)m->seed, (unsigned long long)m->rows,
 	           f->extension);
 	write_context(&o, m);
+	if (f->penalize_range)
+		out_str(&o, "penalize_range 1\n");
 	for (i = 0; i < f->ntree; i++)
-		write_tree(&o, &f->tree[i], i);
+		write_tree(&o, &f->tree[i], i, f->penalize_range);
 	out_str(&o, "end\n");
 	out_finish(&o);
 }
@@ -381,18 +391,19 @@ parse_real(struct loader *l, const char *s, const char *what)
 enum key {
 	KEY_FEATURES, KEY_TREES, KEY_SAMPLE_SIZE, KEY_C_PSI,
 	KEY_CONTAMINATION, KEY_THRESHOLD, KEY_SEED, KEY_ROWS, KEY_EXTENSION,
-	KEY_WINDOW, KEY_CONTEXT, KEY_GROUP, NKEY
+	KEY_WINDOW, KEY_CONTEXT, KEY_GROUP, KEY_PENALIZE_RANGE, NKEY
 };
 
 static const char *const key_name[NKEY] = {
 	"features", "trees", "sample_size", "c_psi", "contamination",
-	"threshold", "seed", "rows", "extension", "window", "context", "group"
+	"threshold", "seed", "rows", "extension", "window", "context", "group",
+	"penalize_range"
 };
 
 /* The version that brought each key; those of version 1 are required,
  * the later ones optional. */
 static const unsigned key_version[NKEY] = {
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2
 };
 
 static void
@@ -494,6 +505,10 @@ read_key(struct loader *l, struct model *m, enum key k)
 			    (int)bad_len, bad_kind);
 		break;
 	case KEY_GROUP:
+	case KEY_PENALIZE_RANGE:
+		f->penalize_range = (int)parse_count(l, v, "penalize_range",
+		                                     1);
+		break;
 	case NKEY:
 		break;
 	}
@@ -643,21 +658,39 @@ read_feature_index(struct loader *l, const struct model *m, uint32_t id,
 	return (uint32_t)feature;
 }
 
-/* ID plane K (FEATURE NORMAL POINT) x K LEFT RIGHT SIZE */
+/* With the range penalty, LOW HIGH at word w: a range around the split
+ * (0 for a plane's sum).  Returns the word after them. */
+static int
+read_range(struct loader *l, const struct model *m, struct node *n,
+           uint32_t id, int w)
+{
+	double centre = n->feature == NODE_PLANE ? 0 : n->split;
+
+	if (!m->forest.penalize_range)
+		return w;
+	n->low = parse_real(l, l->word[w], "low");
+	n->high = parse_real(l, l->word[w + 1], "high");
+	if (!(n->low <= centre && centre <= n->high))
+		bad(l, "node %lu: range %s %s does not hold the split",
+		    (unsigned long)id, l->word[w], l->word[w + 1]);
+	return w + 2;
+}
+
+/* ID plane K (FEATURE NORMAL POINT) x K [LOW HIGH] LEFT RIGHT SIZE */
 static void
 read_plane(struct loader *l, const struct model *m, struct tree *t,
            uint32_t id, unsigned char *parents)
 {
 	struct node *n = &t->node[id];
 	uint64_t k, nterm;
-	int w;
+	int w, ranged = m->forest.penalize_range ? 2 : 0;
 
 	if (m->forest.extension == 0)
 		bad(l, "node %lu: a plane in a model of extension 0",
 		    (unsigned long)id);
 	nterm = l->nword < 3 ? 0 : parse_count(l, l->word[2], "terms",
 	                                        m->forest.extension + 1);
-	if (nterm == 0 || (uint64_t)l->nword != 3 * nterm + 6)
+	if (nterm == 0 || (uint64_t)l->nword != 3 * nterm + 6 + ranged)
 		bad(l, "malformed plane line");
 	t->term = xreallocarray(t->term, t->nterm + nterm, sizeof *t->term);
 	n->feature = NODE_PLANE;
@@ -670,6 +703,7 @@ read_plane(struct loader *l, const struct model *m, struct tree *t,
 		tm->normal = parse_real(l, l->word[w + 1], "normal");
 		tm->point = parse_real(l, l->word[w + 2], "point");
 	}
+	w = read_range(l, m, n, id, w);
 	n->left = read_child(l, l->word[w], id, t->nnode, parents);
 	n->right = read_child(l, l->word[w + 1], id, t->nnode, parents);
 	n->size = parse_real(l, l->word[w + 2], "size");
@@ -691,12 +725,15 @@ read_node(struct loader *l, const struct model *m, struct tree *t,
 		n->feature = NODE_LEAF;
 		n->size = parse_real(l, l->word[2], "size");
 	} else if (strcmp(l->word[1], "split") == 0) {
-		expect_words(l, 7, "split");
+		int w;
+
+		expect_words(l, m->forest.penalize_range ? 9 : 7, "split");
 		n->feature = (int32_t)read_feature_index(l, m, id, l->word[2]);
 		n->split = parse_real(l, l->word[3], "split");
-		n->left = read_child(l, l->word[4], id, t->nnode, parents);
-		n->right = read_child(l, l->word[5], id, t->nnode, parents);
-		n->size = parse_real(l, l->word[6], "size");
+		w = read_range(l, m, n, id, 4);
+		n->left = read_child(l, l->word[w], id, t->nnode, parents);
+		n->right = read_child(l, l->word[w + 1], id, t->nnode, parents);
+		n->size = parse_real(l, l->word[w + 2], "size");
 	} else if (strcmp(l->word[1], "plane") == 0) {
 		read_plane(l, m, t, id, parents);
 	} else {

@@ -1,14 +1,15 @@
 /* model.h: the model file, a self-describing text format (iforest(5)).
  *
- *	iforest VERSION
+ *	iforest VERSION      1, or 2 when a rule of version 2 is used
  *	KEY VALUE            one line per parameter, each exactly once
  *	                     (features, trees, sample_size, c_psi,
  *	                     contamination, threshold, seed, rows, extension;
- *	                     version 2: window, context, group)
+ *	                     version 2: window, context, group, penalize_range)
  *	feature NAME         one line per feature, in order, after 'features'
  *	tree INDEX NODES     then NODES lines, one per node:
- *	  ID split FEATURE VALUE LEFT RIGHT SIZE
- *	  ID plane K (FEATURE NORMAL POINT)xK LEFT RIGHT SIZE
+ *	  ID split FEATURE VALUE [LOW HIGH] LEFT RIGHT SIZE
+ *	  ID plane K (FEATURE NORMAL POINT)xK [LOW HIGH] LEFT RIGHT SIZE
+ *	                     (LOW HIGH with penalize_range 1)
  *	  ID leaf SIZE
  *	end
  *

@@ -21,6 +21,9 @@ flat_free(struct flat *fl)
 		return;
 	free(fl->node);
 	free(fl->term);
+	free(fl->range_lo);
+	free(fl->range_span);
+	free(fl->range);
 	free(fl->leaf);
 	free(fl->cut);
 	free(fl->cut_start);
@@ -93,21 +96,40 @@ count_below_rows(const double *cut, size_t m, const double *x,
 		out[r] = count_below(cut, m, x[r * stride]);
 }
 
+/* The cuts split n adds to its feature's: its value, and with the range
+ * penalty the double just below its low bound and its high bound
+ * (flat.h).  Returns how many, at most 3. */
+static size_t
+node_cuts(const struct forest *f, const struct node *n, double *cut)
+{
+	cut[0] = n->split;
+	if (!f->penalize_range)
+		return 1;
+	cut[1] = nextafter(n->low, -INFINITY);
+	cut[2] = n->high;
+	return 3;
+}
+
 /* Every feature's cuts: its distinct split values, ascending.  Returns 0
  * if some feature has too many for the rank field of a node word. */
 static int
 flat_cuts(struct flat *fl, const struct forest *f)
 {
-	size_t t, i, k, nf = f->nfeature, total = 0, *fill;
+	size_t t, i, k, j, m, nf = f->nfeature, total = 0, *fill;
 	uint32_t rank_max = UINT32_MAX >> fl->fbits;
+	double cuts[3];
 
 	fl->cut_start = xcalloc(nf + 1, sizeof *fl->cut_start);
 	for (t = 0; t < f->ntree; t++)
-		for (i = 0; i < f->tree[t].nnode; i++)
-			if (f->tree[t].node[i].feature >= 0) {
-				fl->cut_start[f->tree[t].node[i].feature + 1]++;
-				total++;
+		for (i = 0; i < f->tree[t].nnode; i++) {
+			const struct node *n = &f->tree[t].node[i];
+
+			if (n->feature >= 0) {
+				m = node_cuts(f, n, cuts);
+				fl->cut_start[n->feature + 1] += m;
+				total += m;
 			}
+		}
 	for (k = 0; k < nf; k++)
 		fl->cut_start[k + 1] += fl->cut_start[k];
 	fl->cut = xreallocarray(NULL, total ? total : 1, sizeof *fl->cut);
@@ -117,8 +139,11 @@ flat_cuts(struct flat *fl, const struct forest *f)
 		for (i = 0; i < f->tree[t].nnode; i++) {
 			const struct node *n = &f->tree[t].node[i];
 
-			if (n->feature >= 0)
-				fl->cut[fill[n->feature]++] = n->split;
+			if (n->feature < 0)
+				continue;
+			m = node_cuts(f, n, cuts);
+			for (j = 0; j < m; j++)
+				fl->cut[fill[n->feature]++] = cuts[j];
 		}
 	free(fill);
 	/* Sort each feature's values and keep one of each, packed. */
@@ -152,6 +177,13 @@ flat_fill(struct flat *fl, size_t tree_index, const struct tree *t,
 		struct flat_term *term = fl->term + at * fl->nterm;
 		uint32_t k;
 
+		if (fl->range != NULL) {
+			fl->range[at].low = n->low;
+			fl->range[at].high = n->high;
+			fl->range[at].on_value = n->feature >= 0;
+			fl->range[at].feature = n->feature >= 0 ?
+			    (uint32_t)n->feature : 0;
+		}
 		if (n->feature == NODE_PLANE) {
 			for (k = 0; k < n->nterm; k++) {
 				term[k].feature = t->term[n->term + k].feature;
@@ -171,7 +203,16 @@ flat_fill(struct flat *fl, size_t tree_index, const struct tree *t,
 		/* The split's index among its feature's cuts. */
 		fl->node[at] = count_below(cut, m, n->split) << fl->fbits |
 		               (uint32_t)n->feature;
+		if (fl->range_lo != NULL) {
+			uint32_t lo = count_below(cut, m,
+			                          nextafter(n->low, -INFINITY));
+
+			fl->range_lo[at] = lo + 1;
+			fl->range_span[at] = count_below(cut, m, n->high) - lo;
+		}
 	}
+	if (n->feature != NODE_LEAF && fl->leaf_first == 0)
+		fl->leaf[tree_index * fl->leaf_stride + heap] = n->path;
 	if (n->feature != NODE_LEAF) {
 		flat_fill(fl, tree_index, t, n->left, 2 * heap, depth + 1);
 		flat_fill(fl, tree_index, t, n->right, 2 * heap + 1, depth + 1);
@@ -180,22 +221,45 @@ flat_fill(struct flat *fl, size_t tree_index, const struct tree *t,
 	/* A leaf above the bottom: nodes that send every value left. */
 	for (; depth < fl->depth; depth++)
 		heap = 2 * heap;
-	fl->leaf[(tree_index << fl->depth) + heap - ((size_t)1 << fl->depth)] =
+	fl->leaf[tree_index * fl->leaf_stride + heap - fl->leaf_first] =
 	    n->path;
 }
 
-static flat_walk_fn *
-flat_choose_walk(void)
+/* Whether IFTOOLS_SIMD is set to value: "0" for the portable walk,
+ * "general" for no layout at all, so the walks can be compared. */
+static int
+simd_is(const char *value)
 {
 	const char *simd = getenv("IFTOOLS_SIMD");
 
-	if (simd != NULL && strcmp(simd, "0") == 0)
-		return flat_walk_portable;
+	return simd != NULL && strcmp(simd, value) == 0;
+}
+
+static flat_walk_fn *
+flat_choose_walk(int ranged)
+{
+	flat_walk_fn *portable = ranged ? flat_walk_portable_ranged :
+	                                  flat_walk_portable;
+
+	if (simd_is("0"))
+		return portable;
 #ifdef FLAT_HAVE_AVX512
 	if (__builtin_cpu_supports("avx512f"))
-		return flat_walk_avx512;
+		return ranged ? flat_walk_avx512_ranged : flat_walk_avx512;
 #endif
-	return flat_walk_portable;
+	return portable;
+}
+
+/* Whether padding trees of `depth` levels to stride words each stays
+ * within FLAT_PAD_RATIO of the model's own nodes (flat.h). */
+static int
+flat_pad_bounded(const struct forest *f, size_t stride)
+{
+	size_t t, nodes = 0;
+
+	for (t = 0; t < f->ntree; t++)
+		nodes += f->tree[t].nnode;
+	return f->ntree * stride <= FLAT_PAD_RATIO * nodes + FLAT_PAD_FREE;
 }
 
 void
@@ -203,7 +267,7 @@ forest_prepare(struct forest *f)
 {
 	struct flat *fl;
 	unsigned depth = 0;
-	size_t t, i, nleaf;
+	size_t t, i, nleaf, stride;
 
 	flat_free(f->flat);
 	f->flat = NULL;
@@ -213,14 +277,17 @@ forest_prepare(struct forest *f)
 		if (d > depth)
 			depth = d;
 	}
-	if (depth > FLAT_DEPTH_MAX || f->ntree == 0)
+	if (depth > FLAT_DEPTH_MAX || f->ntree == 0 || simd_is("general"))
+		return;
+	nleaf = (size_t)1 << depth;
+	stride = nleaf > FLAT_MIN_STRIDE ? nleaf : FLAT_MIN_STRIDE;
+	if (!flat_pad_bounded(f, stride))
 		return;
 	fl = xcalloc(1, sizeof *fl);
 	fl->ntree = f->ntree;
 	fl->nfeature = f->nfeature;
 	fl->depth = depth;
-	nleaf = (size_t)1 << depth;
-	fl->stride = nleaf > FLAT_MIN_STRIDE ? nleaf : FLAT_MIN_STRIDE;
+	fl->stride = stride;
 	if (f->extension > 0) {
 		/* Zeroed terms: padding nodes send every row left. */
 		fl->nterm = 1;
@@ -230,6 +297,9 @@ forest_prepare(struct forest *f)
 					fl->nterm = f->tree[t].node[i].nterm;
 		fl->term = xcalloc(f->ntree * fl->stride * fl->nterm,
 		                   sizeof *fl->term);
+		if (f->penalize_range)
+			fl->range = xcalloc(f->ntree * fl->stride,
+			                    sizeof *fl->range);
 	} else {
 		while (((size_t)1 << fl->fbits) < f->nfeature)
 			fl->fbits++;
@@ -241,11 +311,24 @@ forest_prepare(struct forest *f)
 		                          sizeof *fl->node);
 		for (i = 0; i < f->ntree * fl->stride; i++)
 			fl->node[i] = UINT32_MAX << fl->fbits; /* always left */
+		if (f->penalize_range) {
+			fl->range_lo = xaligned_array(f->ntree * fl->stride,
+			                              sizeof *fl->range_lo);
+			fl->range_span = xaligned_array(f->ntree * fl->stride,
+			                                sizeof *fl->range_span);
+			for (i = 0; i < f->ntree * fl->stride; i++) {
+				fl->range_lo[i] = 0; /* padding: never out */
+				fl->range_span[i] = UINT32_MAX;
+			}
+		}
 	}
-	fl->leaf = xcalloc(f->ntree * nleaf, sizeof *fl->leaf);
+	/* With the range penalty, a path length for every node word. */
+	fl->leaf_first = f->penalize_range ? 0 : nleaf;
+	fl->leaf_stride = 2 * nleaf - fl->leaf_first;
+	fl->leaf = xcalloc(f->ntree * fl->leaf_stride, sizeof *fl->leaf);
 	for (t = 0; t < f->ntree; t++)
 		flat_fill(fl, t, &f->tree[t], 0, 1, 0);
-	fl->walk = flat_choose_walk();
+	fl->walk = flat_choose_walk(f->penalize_range);
 	f->flat = fl;
 }
 
@@ -292,11 +375,59 @@ flat_walk_portable(const struct flat *fl, const uint32_t *rank, size_t n,
 	}
 }
 
+/* One step of the range penalty's walk (flat.h) for row `row`: down
+ * when the row is inside the node's range, else stay. */
+#define FLAT_STEP_RANGED(i, row) do { \
+	uint32_t w_ = node[i]; \
+	uint32_t v_ = rank[(size_t)(w_ & fmask) << FLAT_BLOCK_SHIFT | (row)]; \
+	size_t in_ = (size_t)0 - (v_ - range_lo[i] < range_span[i]); \
+	(i) += ((i) + (v_ > w_ >> fl->fbits)) & in_; \
+} while (0)
+
+/* flat_walk_portable for a forest with the range penalty, eight rows at
+ * a time: with sixteen, compilers no longer unroll the step. */
+void
+flat_walk_portable_ranged(const struct flat *fl, const uint32_t *rank,
+                          size_t n, double *sums)
+{
+	size_t t, r;
+	uint32_t fmask = (UINT32_C(1) << fl->fbits) - 1;
+	unsigned level, depth = fl->depth;
+
+	for (t = 0; t < fl->ntree; t++) {
+		const uint32_t *node = fl->node + t * fl->stride;
+		const uint32_t *range_lo = fl->range_lo + t * fl->stride;
+		const uint32_t *range_span = fl->range_span + t * fl->stride;
+		const double *path = fl->leaf + t * fl->leaf_stride;
+
+		for (r = 0; r + 8 <= n; r += 8) {
+			size_t i[8], k;
+
+			for (k = 0; k < 8; k++)
+				i[k] = 1;
+			for (level = 0; level < depth; level++)
+				for (k = 0; k < 8; k++)
+					FLAT_STEP_RANGED(i[k], r + k);
+			for (k = 0; k < 8; k++)
+				sums[r + k] += path[i[k]];
+		}
+		for (; r < n; r++) {
+			size_t i = 1;
+
+			for (level = 0; level < depth; level++)
+				FLAT_STEP_RANGED(i, r);
+			sums[r] += path[i];
+		}
+	}
+}
+
 /* One level down for row x at node i of a tree of hyperplanes: the sum is
- * computed as plane_side computes it. */
+ * computed as plane_sum computes it, and its side is plane_sum_right's.
+ * With ranges (else NULL), a row outside the node's stays at it, as in
+ * FLAT_STEP_RANGED. */
 static inline size_t
 plane_step(const struct flat_term *term, size_t nterm, size_t i,
-           const double *x)
+           const double *x, const struct flat_range *range)
 {
 	const struct flat_term *p = term + i * nterm;
 	double v = 0;
@@ -304,17 +435,25 @@ plane_step(const struct flat_term *term, size_t nterm, size_t i,
 
 	for (j = 0; j < nterm; j++)
 		v += (x[p[j].feature] - p[j].point) * p[j].normal;
-	return 2 * i + (v > 0);
+	if (range != NULL) {
+		const struct flat_range *rg = range + i;
+		double u = rg->on_value ? x[rg->feature] : v;
+
+		if (!(u >= rg->low && u <= rg->high))
+			return i;
+	}
+	return 2 * i + (size_t)plane_sum_right(v);
 }
 
 /* One tree of hyperplanes for n rows, eight at a time so that their walks
- * overlap; nterm is a constant where it is inlined. */
+ * overlap; nterm, and range when NULL, are constants where it is
+ * inlined. */
 static inline void
 planes_tree(const struct flat *fl, const struct flat_term *term,
-            const double *leaf, const double *rows, size_t n,
-            double *sums, size_t nterm)
+            const struct flat_range *range, const double *leaf,
+            const double *rows, size_t n, double *sums, size_t nterm)
 {
-	size_t r, k, d = fl->nfeature, nleaf = (size_t)1 << fl->depth;
+	size_t r, k, d = fl->nfeature, first = fl->leaf_first;
 	unsigned level;
 
 	for (r = 0; r + 8 <= n; r += 8) {
@@ -325,16 +464,31 @@ planes_tree(const struct flat *fl, const struct flat_term *term,
 		for (level = 0; level < fl->depth; level++)
 			for (k = 0; k < 8; k++)
 				i[k] = plane_step(term, nterm, i[k],
-				                  rows + (r + k) * d);
+				                  rows + (r + k) * d, range);
 		for (k = 0; k < 8; k++)
-			sums[r + k] += leaf[i[k] - nleaf];
+			sums[r + k] += leaf[i[k] - first];
 	}
 	for (; r < n; r++) {
 		size_t i = 1;
 
 		for (level = 0; level < fl->depth; level++)
-			i = plane_step(term, nterm, i, rows + r * d);
-		sums[r] += leaf[i - nleaf];
+			i = plane_step(term, nterm, i, rows + r * d, range);
+		sums[r] += leaf[i - first];
+	}
+}
+
+/* One tree of hyperplanes, with nterm a constant for the common counts. */
+static void
+planes_tree_any(const struct flat *fl, const struct flat_term *term,
+                const struct flat_range *range, const double *leaf,
+                const double *rows, size_t n, double *sums)
+{
+	switch (fl->nterm) {
+	case 1: planes_tree(fl, term, range, leaf, rows, n, sums, 1); break;
+	case 2: planes_tree(fl, term, range, leaf, rows, n, sums, 2); break;
+	case 3: planes_tree(fl, term, range, leaf, rows, n, sums, 3); break;
+	case 4: planes_tree(fl, term, range, leaf, rows, n, sums, 4); break;
+	default: planes_tree(fl, term, range, leaf, rows, n, sums, fl->nterm);
 	}
 }
 
@@ -343,19 +497,17 @@ static void
 flat_walk_planes(const struct flat *fl, const double *rows, size_t n,
                  double *sums)
 {
-	size_t t, nterm = fl->nterm, nleaf = (size_t)1 << fl->depth;
+	size_t t, nterm = fl->nterm;
 
 	for (t = 0; t < fl->ntree; t++) {
 		const struct flat_term *term = fl->term + t * fl->stride * nterm;
-		const double *leaf = fl->leaf + t * nleaf;
+		const double *leaf = fl->leaf + t * fl->leaf_stride;
 
-		switch (nterm) {
-		case 1: planes_tree(fl, term, leaf, rows, n, sums, 1); break;
-		case 2: planes_tree(fl, term, leaf, rows, n, sums, 2); break;
-		case 3: planes_tree(fl, term, leaf, rows, n, sums, 3); break;
-		case 4: planes_tree(fl, term, leaf, rows, n, sums, 4); break;
-		default: planes_tree(fl, term, leaf, rows, n, sums, nterm);
-		}
+		if (fl->range != NULL)
+			planes_tree_any(fl, term, fl->range + t * fl->stride,
+			                leaf, rows, n, sums);
+		else
+			planes_tree_any(fl, term, NULL, leaf, rows, n, sums);
 	}
 }
 
@@ -421,29 +573,33 @@ forest_score_block(const struct forest *f, const double *rows, size_t n,
 /* --- Scoring ---------------------------------------------------------- */
 
 /* The general walk: a missing value follows both branches, weighted by
- * the share of training rows that went each way. */
+ * the share of training rows that went each way.  With the range penalty
+ * (ranged), a split that isolates the row ends the walk at its path. */
 static double
-path_weighted(const struct tree *t, uint32_t id, const double *x)
+path_weighted(const struct tree *t, uint32_t id, const double *x,
+              int ranged)
 {
 	const struct node *n = &t->node[id];
 	double wl, wr;
 
+	if (n->feature != NODE_LEAF && ranged && node_isolates(t, n, x))
+		return n->path;
 	switch (n->feature == NODE_LEAF ? 2 : node_side(t, n, x)) {
 	case 2:
 		return n->path;
 	case -1:
-		return path_weighted(t, n->left, x);
+		return path_weighted(t, n->left, x, ranged);
 	case 1:
-		return path_weighted(t, n->right, x);
+		return path_weighted(t, n->right, x, ranged);
 	}
 	wl = t->node[n->left].size;
 	wr = t->node[n->right].size;
-	return (wl * path_weighted(t, n->left, x) +
-	        wr * path_weighted(t, n->right, x)) / (wl + wr);
+	return (wl * path_weighted(t, n->left, x, ranged) +
+	        wr * path_weighted(t, n->right, x, ranged)) / (wl + wr);
 }
 
 static double
-tree_path(const struct tree *t, const double *x)
+tree_path(const struct tree *t, const double *x, int ranged)
 {
 	const struct node *node = t->node, *n = node;
 
@@ -451,11 +607,14 @@ tree_path(const struct tree *t, const double *x)
 		double v = x[n->feature];
 
 		if (v != v)
-			return path_weighted(t, (uint32_t)(n - node), x);
+			return path_weighted(t, (uint32_t)(n - node), x,
+			                     ranged);
+		if (ranged && !(v >= n->low && v <= n->high))
+			return n->path;
 		n = &node[v <= n->split ? n->left : n->right];
 	}
 	if (n->feature == NODE_PLANE)
-		return path_weighted(t, (uint32_t)(n - node), x);
+		return path_weighted(t, (uint32_t)(n - node), x, ranged);
 	return n->path;
 }
 
@@ -466,7 +625,7 @@ forest_path_sum(const struct forest *f, const double *x)
 	size_t t;
 
 	for (t = 0; t < f->ntree; t++)
-		sum += tree_path(&f->tree[t], x);
+		sum += tree_path(&f->tree[t], x, f->penalize_range);
 	return sum;
 }
 

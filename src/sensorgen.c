@@ -52,6 +52,9 @@ enum {
 #define DEFAULT_RATE (50.0 / 1050.0)
 #define MAX_HZ 1e6
 #define MAX_INTERVAL 1e9
+/* One reading every MAX_INTERVAL seconds: a slower pace would overflow
+ * the nanosecond step. */
+#define MIN_HZ (1 / MAX_INTERVAL)
 /* 2026-01-01T00:00:00Z */
 #define DEFAULT_START INT64_C(1767225600)
 
@@ -131,28 +134,27 @@ static const char usage_text[] =
     "       sensorgen --classic [-r hz] [--no-label] [-d char]\n";
 
 static const char help_text[] =
-    "\n"
-    "Simulate a smart-factory sensor stream as TSV, with labelled "
-    "anomalies.\n"
-    "\n"
-    "  -n, --count N          N readings, 0 for endless (default 1050)\n"
-    "  -a, --anomaly-rate F   fraction of anomalous readings "
-    "(default 50/1050)\n"
-    "      --seed N           seed of the simulation (default 42)\n"
+    "\nSimulate a smart-factory sensor stream as TSV, with labelled "
+    "anomalies.\n\n"
+    "  -n, --count N          readings, 0 for endless [1050]\n"
+    "  -a, --anomaly-rate F   fraction of anomalous readings [50/1050]\n"
+    "      --seed N           seed of the simulation [42]\n"
     "  -r, --rate HZ          pace the output, HZ readings a second\n"
-    "  -i, --interval SECS    simulated time between readings (default 1,\n"
-    "                         or 1/HZ with -r)\n"
+    "                         (1e-09 .. 1000000) [as fast as possible]\n"
+    "  -i, --interval SECS    simulated time between readings [1, or 1/HZ\n"
+    "                         with -r]\n"
     "      --start TIME       simulated time of the first reading, like\n"
-    "                         2026-01-01T00:00:00Z (the default) or now\n"
-    "  -D, --devices N        N machines, each with its own baseline\n"
+    "                         2026-01-01T00:00:00Z, or now\n"
+    "                         [2026-01-01T00:00:00Z]\n"
+    "  -D, --devices N        N machines, each with its own baseline [1]\n"
     "  -k, --kinds LIST       anomalies to plant: burst, spike, drift, "
     "stuck,\n"
-    "                         dropout (default burst)\n"
+    "                         dropout [burst]\n"
     "      --no-label         leave out the label and kind columns\n"
     "      --classic          the original data/sensor_data.csv\n"
-    "  -d, --delimiter CHAR   separate fields with CHAR (default tab)\n"
-    "      --help             print this help and exit\n"
-    "      --version          print the version and exit\n";
+    "  -d, --delimiter CHAR   field delimiter [tab]\n"
+    "  -h, --help             print this help and exit\n"
+    "  -V, --version          print the version and exit\n";
 
 /* ---- Parsing the command line ---------------------------------------- */
 
@@ -315,8 +317,7 @@ parse_interval(const char *arg)
 }
 
 enum {
-	OPT_SEED = 256, OPT_START, OPT_NO_LABEL, OPT_CLASSIC, OPT_HELP,
-	OPT_VERSION
+	OPT_SEED = 256, OPT_START, OPT_NO_LABEL, OPT_CLASSIC
 };
 
 static const struct option long_options[] = {
@@ -331,8 +332,8 @@ static const struct option long_options[] = {
 	{ "no-label", no_argument, NULL, OPT_NO_LABEL },
 	{ "classic", no_argument, NULL, OPT_CLASSIC },
 	{ "delimiter", required_argument, NULL, 'd' },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -364,7 +365,7 @@ parse_option(int c, struct options *opt)
 		name = "--anomaly-rate";
 		break;
 	case 'r':
-		opt->hz = opt_real("--rate", optarg, 0, MAX_HZ, 0);
+		opt->hz = opt_real("--rate", optarg, MIN_HZ, MAX_HZ, 1);
 		break;
 	case 'i':
 		opt->interval_ns = parse_interval(optarg);
@@ -397,9 +398,9 @@ parse_option(int c, struct options *opt)
 	case 'd':
 		opt->delim = opt_delimiter(optarg);
 		break;
-	case OPT_HELP:
+	case 'h':
 		help_exit(usage_text, help_text);
-	case OPT_VERSION:
+	case 'V':
 		version_exit();
 	}
 	if (name != NULL && opt->not_classic == NULL)
@@ -413,7 +414,7 @@ parse_options(int argc, char **argv, struct options *opt)
 
 	set_defaults(opt);
 	opterr = 0; /* getopt would name argv[0], not the program */
-	while ((c = getopt_long(argc, argv, ":n:a:r:i:D:k:d:", long_options,
+	while ((c = getopt_long(argc, argv, ":n:a:r:i:D:k:d:hV", long_options,
 	                        NULL)) != -1) {
 		if (c == ':' || c == '?')
 			opt_bad(c, argv);
@@ -554,11 +555,14 @@ static void
 pace_wait(const struct sim *s, long long i)
 {
 	struct timespec due = s->pace_start;
-	int64_t ns = (int64_t)i * s->pace_step_ns; /* < 2^63 for 292 years */
+	int64_t ns;
 	int err;
 
 	if (s->opt->hz <= 0 || i == 0)
 		return;
+	/* Reading i is due i steps after the start, so i * step is the
+	 * time already spent: below 2^63 ns for 292 years. */
+	ns = (int64_t)i * s->pace_step_ns;
 	due.tv_sec += (time_t)(ns / NS_PER_SEC);
 	due.tv_nsec += (long)(ns % NS_PER_SEC);
 	if (due.tv_nsec >= NS_PER_SEC) {
@@ -641,6 +645,7 @@ sim_init(struct sim *s, const struct options *opt)
 	long i;
 	int k;
 
+	memset(s, 0, sizeof *s);
 	s->opt = opt;
 	s->nkind = 0;
 	for (k = BURST; k < NKIND; k++)

@@ -295,6 +295,27 @@ normal" ]
 	[ "$(printf '%s\n' "$out" | sed -n 's/^rows\t//p')" = 1 ]
 }
 
+@test "ifstat: '1e59' as a score, with --histogram" {
+	printf 'score\tstatus\n0.5\tnormal\n1e59\tanomaly\n' >bad.tsv
+	check ifstat --histogram bad.tsv
+	expect 2 "ifstat: bad.tsv:3: field 'score': invalid score '1e59' (expected 0 to 1)"
+	[ "$(printf '%s\n' "$out" | sed -n 's/^rows\t//p')" = 1 ]
+}
+
+@test "ifstat: a negative score, in JSON" {
+	printf 'score\tstatus\n-0.5\tnormal\n' >bad.tsv
+	check ifstat --json bad.tsv
+	expect 2 "ifstat: bad.tsv:2: field 'score': invalid score '-0.5' (expected 0 to 1)"
+	[[ "$out" == '{"rows":0,'* ]]
+}
+
+@test "ifstat: an error row with a bad label is not read past its status" {
+	printf 'label\tscore\tstatus\nx\t\terror\n' >in.tsv
+	check ifstat in.tsv
+	expect 0 ""
+	[ "$(printf '%s\n' "$out" | sed -n 's/^errors\t//p')" = 1 ]
+}
+
 # --- long lines, NUL bytes, encodings -----------------------------------------------
 
 @test "ifscore: an incomplete last line is reported and written as 'error', for every -j" {
@@ -514,8 +535,9 @@ iftrain: trees: 100, sample size: 1, threshold: 1.000000 (contamination set)
 iftrain: Normal: 1, Anomalies: 0, Anomaly Ratio: 0.00%"
 	grep -q -x 'sample_size 1' one.if
 	grep -q -x 'c_psi 0' one.if
-	# 12 header lines, then 100 times 'tree I 1' and '0 leaf 1', then 'end'.
-	[ "$(wc -l <one.if)" -eq 213 ]
+	# 13 header lines (penalize_range, the default, is one), then 100
+	# times 'tree I 1' and '0 leaf 1', then 'end'.
+	[ "$(wc -l <one.if)" -eq 214 ]
 	[ "$(grep -c '^tree [0-9]* 1$' one.if)" -eq 100 ]
 	[ "$(grep -c '^0 leaf 1$' one.if)" -eq 100 ]
 }
@@ -644,7 +666,7 @@ iftrain: Normal: 300, Anomalies: 0, Anomaly Ratio: 0.00%"
 
 @test "sensorgen -r 2e6 (faster than a million a second)" {
 	check sensorgen -r 2e6 -n 1
-	expect_usage sensorgen "invalid value '2e6' for --rate: must be greater than 0.0 and at most 1000000.0"
+	expect_usage sensorgen "invalid value '2e6' for --rate: must be at least 1e-09 and at most 1000000.0"
 }
 
 @test "sensorgen -D 1.5" {

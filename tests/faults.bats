@@ -127,7 +127,7 @@ head_one() {
 	trees=2000
 	[ -z "${IFTOOLS_SLOW:-}" ] || trees=200
 	head_one iftrain -f temperature,humidity,sound -t "$trees" "$SHIPPED"
-	[ "$out" = "iforest 1" ]
+	[ "$out" = "iforest 2" ]
 	[ "$tool_status" -eq 141 ]
 }
 

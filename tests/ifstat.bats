@@ -44,15 +44,14 @@ metric() {
 	    'metric	value' 'rows	6' 'normal	3' 'anomalies	2' 'errors	1' \
 	    'anomaly_rate	0.4' 'score_min	0.4' 'score_mean	0.56' \
 	    'score_p50	0.5' 'score_p90	0.7' 'score_p95	0.7' 'score_p99	0.7' \
-	    'score_max	0.7' \
-	    'temp_mean_normal	21' 'temp_sd_normal	1' \
+	    'score_max	0.7' 'score_max_normal	0.5' 'score_min_anomaly	0.7' \
+	    'threshold	0.6' 'temp_mean_normal	21' 'temp_sd_normal	1' \
 	    'temp_mean_anomaly	24.5' 'temp_sd_anomaly	7.77817' \
 	    'hum_mean_normal	51' 'hum_sd_normal	1.41421' \
 	    'hum_mean_anomaly	54' 'hum_sd_anomaly	8.48528' \
 	    'tp	1' 'fp	1' 'tn	2' 'fn	1' 'precision	0.5' 'recall	0.5' \
 	    'f1	0.5' 'accuracy	0.6' 'roc_auc	0.666667' \
-	    'average_precision	0.5' 'recall_burst	1' 'recall_spike	0' \
-	    'recall_drift	' 'recall_stuck	' 'recall_dropout	')"
+	    'average_precision	0.5' 'recall_spike	0' 'recall_burst	1')"
 	[ "$out" = "$expected" ]
 }
 
@@ -78,14 +77,14 @@ metric() {
 	[ "$(metric accuracy <<<"$out")" = 0.6 ]
 }
 
-@test "a single class leaves the AUC (and what needs positives) empty" {
+@test "a single class leaves the AUC (and what needs positives) NA" {
 	printf 'label\tscore\tstatus\n0\t0.3\tnormal\n0\t0.3\tnormal\n0\t0.7\tanomaly\n' > neg.tsv
 	run_split ifstat neg.tsv
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
-	[ "$(metric roc_auc <<<"$out")" = "" ]
-	[ "$(metric average_precision <<<"$out")" = "" ]
-	[ "$(metric recall <<<"$out")" = "" ]
+	[ "$(metric roc_auc <<<"$out")" = NA ]
+	[ "$(metric average_precision <<<"$out")" = NA ]
+	[ "$(metric recall <<<"$out")" = NA ]
 	[ "$(metric precision <<<"$out")" = 0 ]
 	[ "$(metric accuracy <<<"$out")" = 0.666667 ]
 
@@ -102,7 +101,7 @@ metric() {
 	run_split ifstat in.tsv
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
-	[ "$(tail -n 1 <<<"$out")" = "x_sd_anomaly	" ]
+	[ "$(tail -n 1 <<<"$out")" = "x_sd_anomaly	NA" ]
 	[[ "$out" != *roc_auc* ]]
 }
 
@@ -134,7 +133,7 @@ metric() {
 	[ "$(metric v_mean_normal <<<"$out")" = 3.75 ]
 	[ "$(metric v_sd_normal <<<"$out")" = 2.39792 ]
 	[ "$(metric w_mean_normal <<<"$out")" = 1.5 ]
-	[ "$(metric v_mean_anomaly <<<"$out")" = "" ]
+	[ "$(metric v_mean_anomaly <<<"$out")" = NA ]
 	[[ "$out" != *device* ]]
 }
 
@@ -199,8 +198,8 @@ ifstat: in.tsv:3: expected 2 fields, found 1" ]
 	run_split ifstat --wide in.tsv
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
-	[ "$(head -n 1 <<<"$out")" = "rows	normal	anomalies	errors	anomaly_rate	score_min	score_mean	score_p50	score_p90	score_p95	score_p99	score_max" ]
-	[ "$(tail -n +2 <<<"$out")" = "$(printf '0\t0\t0\t0\t\t\t\t\t\t\t\t')" ]
+	[ "$(head -n 1 <<<"$out")" = "rows	normal	anomalies	errors	anomaly_rate	score_min	score_mean	score_p50	score_p90	score_p95	score_p99	score_max	score_max_normal	score_min_anomaly	threshold" ]
+	[ "$(tail -n +2 <<<"$out")" = "$(printf '0\t0\t0\t0\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA')" ]
 }
 
 @test "--max-rate: 1 when the rate exceeds it, 0 otherwise, report printed" {
@@ -238,16 +237,16 @@ Try 'ifstat --help' for more information." ]
 	[ "$(head -n 3 <<<"$out")" = "dev	metric	value
 b	rows	2
 b	normal	2" ]
-	[ "$(grep -c '^b	' <<<"$out")" -eq 12 ]
+	[ "$(grep -c '^b	' <<<"$out")" -eq 15 ]
 	[ "$(grep '	score_mean	' <<<"$out")" = "b	score_mean	0.3
 a	score_mean	0.5" ]
 
 	run_split ifstat --group-by=dev --wide in.tsv
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
-	[ "$out" = "dev	rows	normal	anomalies	errors	anomaly_rate	score_min	score_mean	score_p50	score_p90	score_p95	score_p99	score_max
-b	2	2	0	0	0	0.2	0.3	0.3	0.38	0.39	0.398	0.4
-a	2	1	1	0	0.5	0.2	0.5	0.5	0.74	0.77	0.794	0.8" ]
+	[ "$out" = "dev	rows	normal	anomalies	errors	anomaly_rate	score_min	score_mean	score_p50	score_p90	score_p95	score_p99	score_max	score_max_normal	score_min_anomaly	threshold
+b	2	2	0	0	0	0.2	0.3	0.3	0.38	0.39	0.398	0.4	0.4	NA	0.6
+a	2	1	1	0	0.5	0.2	0.5	0.5	0.74	0.77	0.794	0.8	0.2	0.8	0.6" ]
 }
 
 @test "-e: a summary of every N rows, the rest, then the total" {
@@ -261,8 +260,8 @@ a	2	1	1	0	0.5	0.2	0.5	0.5	0.74	0.77	0.794	0.8" ]
 3	2	0	2	0	0.85
 total	10	7	3	0	0.43" ]
 	# the last window: 0.8 and 0.9 both positive, one class
-	[ "$(sed -n 4p <<<"$out" | cut -f 22,23)" = "	1" ]
-	[ "$(sed -n 5p <<<"$out" | cut -f 22,23)" = "0.74	0.777778" ]
+	[ "$(sed -n 4p <<<"$out" | cut -f 25,26)" = "NA	1" ]
+	[ "$(sed -n 5p <<<"$out" | cut -f 25,26)" = "0.74	0.777778" ]
 
 	run_split ifstat --every 5 --json in.tsv
 	[ "$status" -eq 0 ]
@@ -309,7 +308,7 @@ total	2" ]
 	run_split ifstat --json -g dev in.tsv
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
-	[ "$out" = '{"dev":"x\"1","rows":1,"normal":1,"anomalies":0,"errors":0,"anomaly_rate":0,"score_min":0.25,"score_mean":0.25,"score_p50":0.25,"score_p90":0.25,"score_p95":0.25,"score_p99":0.25,"score_max":0.25,"tp":0,"fp":0,"tn":1,"fn":0,"precision":null,"recall":null,"f1":null,"accuracy":1,"roc_auc":null,"average_precision":null}' ]
+	[ "$out" = '{"dev":"x\"1","rows":1,"normal":1,"anomalies":0,"errors":0,"anomaly_rate":0,"score_min":0.25,"score_mean":0.25,"score_p50":0.25,"score_p90":0.25,"score_p95":0.25,"score_p99":0.25,"score_max":0.25,"score_max_normal":0.25,"score_min_anomaly":null,"threshold":null,"tp":0,"fp":0,"tn":1,"fn":0,"precision":null,"recall":null,"f1":null,"accuracy":1,"roc_auc":null,"average_precision":null}' ]
 }
 
 @test "--wide: a header and one row with the same metrics as the long form" {
@@ -326,16 +325,21 @@ total	2" ]
 	cmp long_values wide_values
 }
 
-@test "a kind outside sensorgen's gets its own recall" {
+@test "only the kinds that label-1 rows have get a recall, in order of appearance" {
 	printf 'label\tkind\tscore\tstatus\n1\tweird\t0.9\tanomaly\n1\tweird\t0.1\tnormal\n1\tspike\t0.9\tanomaly\n0\tnone\t0.1\tnormal\n' > in.tsv
 	run_split ifstat in.tsv
 	[ "$status" -eq 0 ]
-	[ "$(tail -n 6 <<<"$out")" = "recall_burst	
-recall_spike	1
-recall_drift	
-recall_stuck	
-recall_dropout	
-recall_weird	0.5" ]
+	[ -z "$err" ]
+	[ "$(grep '^recall_' <<<"$out")" = "recall_weird	0.5
+recall_spike	1" ]
+	# a group without a kind that another has: NA for it
+	printf 'dev\tlabel\tkind\tscore\tstatus\na\t1\tdrift\t0.9\tanomaly\nb\t1\tstuck\t0.2\tnormal\n' > g.tsv
+	run_split ifstat -g dev --wide g.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(cut -f 1,27,28 <<<"$out")" = "dev	recall_drift	recall_stuck
+a	1	NA
+b	NA	0" ]
 }
 
 @test "--histogram: fits 80 columns, tells classes apart, marks the threshold" {
@@ -375,8 +379,8 @@ recall_weird	0.5" ]
 	run_split ifstat -d , --wide in.csv
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
-	[ "$out" = "rows,normal,anomalies,errors,anomaly_rate,score_min,score_mean,score_p50,score_p90,score_p95,score_p99,score_max,v_mean_normal,v_sd_normal,v_mean_anomaly,v_sd_anomaly
-2,1,1,0,0.5,0.2,0.5,0.5,0.74,0.77,0.794,0.8,1,,3," ]
+	[ "$out" = "rows,normal,anomalies,errors,anomaly_rate,score_min,score_mean,score_p50,score_p90,score_p95,score_p99,score_max,score_max_normal,score_min_anomaly,threshold,v_mean_normal,v_sd_normal,v_mean_anomaly,v_sd_anomaly
+2,1,1,0,0.5,0.2,0.5,0.5,0.74,0.77,0.794,0.8,0.2,0.8,0.5,1,NA,3,NA" ]
 }
 
 @test "several inputs and standard input make one report" {
@@ -418,4 +422,271 @@ Try 'ifstat --help' for more information." ]
 	run_split bash -c 'ifstat in.tsv > /dev/full'
 	[ "$status" -eq 2 ]
 	[ "$err" = "ifstat: write error on standard output: No space left on device" ]
+}
+
+@test "a score outside [0, 1] is bad data, named with file and line" {
+	printf 'score\tstatus\n0.5\tnormal\n1e59\tanomaly\n-0.000001\tnormal\n1.0000001\tanomaly\n1\tanomaly\n0\tnormal\n' > in.tsv
+	run_split ifstat --histogram in.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifstat: in.tsv:3: field 'score': invalid score '1e59' (expected 0 to 1)
+ifstat: in.tsv:4: field 'score': invalid score '-0.000001' (expected 0 to 1)
+ifstat: in.tsv:5: field 'score': invalid score '1.0000001' (expected 0 to 1)" ]
+	# the other rows are summarised, 0 and 1 included
+	[ "$(metric rows <<<"$out")" = 3 ]
+	[ "$(metric score_max <<<"$out")" = 1 ]
+	[[ "$out" == *"histogram of 3 scores"* ]]
+	# -T bounds the threshold the same way
+	run_split ifstat -T 1.5 in.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifstat: invalid value '1.5' for --threshold: must be at least 0.0 and at most 1.0
+Try 'ifstat --help' for more information." ]
+}
+
+@test "ifscore's rows for bad input count as errors: ifscore | ifstat works" {
+	model=$(shipped_model)
+	printf 'temperature\thumidity\tsound\tlabel\n' > in.tsv
+	printf '50\t50\t70\t0\n' >> in.tsv      # scored
+	printf '50\t50\n' >> in.tsv             # short: padded
+	printf '50\tx\t70\t0\n' >> in.tsv       # a bad value: empty score
+	printf '50\t50\t70\t0\t9\t9\n' >> in.tsv # too wide: as it came
+	printf '90\t90\t100\t1\n' >> in.tsv     # scored
+	ifscore -m "$model" in.tsv > scored.tsv 2>/dev/null || true
+	[ "$(cut -f 5- scored.tsv | grep -c error)" -eq 3 ]
+	run_split ifstat scored.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(metric rows <<<"$out")" = 5 ]
+	[ "$(metric errors <<<"$out")" = 3 ]
+	[ "$(metric normal <<<"$out")" = 1 ]
+	[ "$(metric anomalies <<<"$out")" = 1 ]
+	[ "$(metric tp <<<"$out")" = 1 ]
+	# the same through a pipe, grouped by a column the bad rows lack
+	run_split bash -c "ifscore -m '$model' in.tsv 2>/dev/null | ifstat -g label --wide | cut -f 1-5"
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$out" = "label	rows	normal	anomalies	errors
+0	3	1	0	2
+	1	0	0	1
+1	1	0	1	0" ]
+	# a too-wide line not in ifscore's shape is still a bad line
+	printf 'score\tstatus\n0.5\tnormal\textra\n0.5\tnormal\t\terror\n' > wide.tsv
+	run_split ifstat wide.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifstat: wide.tsv:2: expected 2 fields, found 3" ]
+	[ "$(metric errors <<<"$out")" = 1 ]
+}
+
+@test "huge values have finite means; JSON never holds a non-number" {
+	printf 'v\tw\tscore\tstatus\n1e308\t1.7e308\t0.1\tnormal\n-1e308\t-1.7e308\t0.1\tnormal\n1.7e308\t1.7e308\t0.2\tnormal\n' > in.tsv
+	run_split ifstat in.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(metric v_mean_normal <<<"$out")" = 5.66667e+307 ]
+	[ "$(metric v_sd_normal <<<"$out")" = 1.40119e+308 ]
+	[ "$(metric w_mean_normal <<<"$out")" = 5.66667e+307 ]
+	# a deviation beyond the largest double is no number at all
+	[ "$(metric w_sd_normal <<<"$out")" = NA ]
+	run_split ifstat --json -e 2 in.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	python3 -c '
+import json, sys
+def refuse(c):
+    raise ValueError(c)
+for line in sys.stdin:
+    json.loads(line, parse_constant=refuse)
+' <<<"$out"
+	[[ "$out" == *'"w_sd_normal":null'* ]]
+	[[ "$out" != *inf* ]]
+}
+
+@test "rates and scores print in plain decimals" {
+	awk 'BEGIN { print "label\tscore\tstatus"
+	    for (i = 0; i < 40000; i++)
+	        printf "%d\t%s\t%s\n", i < 3, (i < 3 ? "0.000090" : "0.000010"),
+	            (i < 3 ? "anomaly" : "normal") }' > in.tsv
+	run_split ifstat in.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(metric anomaly_rate <<<"$out")" = 0.000075 ]
+	[ "$(metric score_min <<<"$out")" = 0.00001 ]
+	[ "$(metric score_mean <<<"$out")" = 0.000010006 ]
+	[ "$(metric precision <<<"$out")" = 1 ]
+	[[ "$out" != *e-0* ]]
+}
+
+@test "the report shows the threshold: the gap the statuses leave, or -T" {
+	ties > in.tsv
+	run_split ifstat in.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(metric score_max_normal <<<"$out")" = 0.4 ]
+	[ "$(metric score_min_anomaly <<<"$out")" = 0.6 ]
+	[ "$(metric threshold <<<"$out")" = 0.5 ]
+	run_split ifstat -T 0.45 in.tsv
+	[ "$(metric threshold <<<"$out")" = 0.45 ]
+	# statuses no single threshold gives: no threshold
+	printf 'score\tstatus\n0.7\tnormal\n0.6\tanomaly\n' > mixed.tsv
+	run_split ifstat --histogram mixed.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(metric threshold <<<"$out")" = NA ]
+	[[ "$out" == *"histogram of 2 scores, threshold unknown (set it with -T)"* ]]
+}
+
+# Start ifstat -e 2 on the fifo "feed" with SIGINT at its default (a
+# background job of a script ignores it), and wait for its first window.
+start_live() {
+	mkfifo feed
+	env --default-signal=INT ifstat "$@" < feed > out.tsv 2> err.txt &
+	pid=$!
+	exec 7> feed
+	printf 'score\tstatus\n0.1\tnormal\n0.9\tanomaly\n0.2\tnormal\n' >&7
+	for i in $(seq 100); do
+		grep -q '^1	' out.tsv && break
+		sleep 0.1
+	done
+}
+
+@test "Ctrl-C on a live stream prints what is known, then dies of SIGINT" {
+	start_live -e 2 --wide
+	kill -INT "$pid"
+	st=0
+	wait "$pid" || st=$?
+	exec 7>&-
+	[ "$st" -eq 130 ]
+	[ ! -s err.txt ]
+	[ "$(cut -f 1-5 out.tsv)" = "window	rows	normal	anomalies	errors
+1	2	1	1	0
+2	1	1	0	0
+total	3	2	1	0" ]
+}
+
+@test "SIGTERM too; an ignored SIGINT stays ignored" {
+	start_live -e 2 --wide
+	kill -TERM "$pid"
+	st=0
+	wait "$pid" || st=$?
+	exec 7>&-
+	[ "$st" -eq 143 ]
+	[ "$(tail -n 1 out.tsv | cut -f 1,2)" = "total	3" ]
+
+	rm -f feed
+	mkfifo feed
+	( trap '' INT; exec ifstat -e 2 --wide < feed > out.tsv ) &
+	pid=$!
+	exec 7> feed
+	printf 'score\tstatus\n0.1\tnormal\n' >&7
+	kill -INT "$pid"
+	printf '0.9\tanomaly\n' >&7
+	exec 7>&-
+	wait "$pid"
+	[ "$(tail -n 1 out.tsv | cut -f 1,2)" = "total	2" ]
+}
+
+@test "--max-rate judges each -e window and stops at the first over it" {
+	printf 'score\tstatus\n0.1\tnormal\n0.2\tnormal\n0.9\tanomaly\n0.1\tnormal\n0.9\tanomaly\n0.9\tanomaly\n0.1\tnormal\n0.1\tnormal\n' > in.tsv
+	# windows: rate 0, 0.5, 1, 0; the total's is 0.375
+	run_split ifstat -e 2 --max-rate 0.5 --wide in.tsv
+	[ "$status" -eq 1 ]
+	[ -z "$err" ]
+	[ "$(cut -f 1-5 <<<"$out")" = "window	rows	normal	anomalies	errors
+1	2	2	0	0
+2	2	1	1	0
+3	2	0	2	0
+total	6	3	3	0" ]
+	run_split ifstat --max-rate 0.5 in.tsv
+	[ "$status" -eq 0 ]
+	run_split ifstat -e 2 --max-rate 1 in.tsv
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^total	rows	' <<<"$out")" -eq 1 ]
+	[ "$(grep '^total	rows	' <<<"$out")" = "total	rows	8" ]
+}
+
+@test "a live stream's window over --max-rate ends ifstat at once" {
+	mkfifo feed
+	ifstat -e 2 --max-rate 0.4 --json < feed > out.json &
+	pid=$!
+	exec 7> feed
+	printf 'score\tstatus\n0.1\tnormal\n0.9\tanomaly\n' >&7
+	st=0
+	wait "$pid" || st=$?
+	exec 7>&-
+	[ "$st" -eq 1 ]
+	[ "$(wc -l < out.json)" -eq 2 ]
+	[[ "$(tail -n 1 out.json)" == '{"window":"total","rows":2,'* ]]
+}
+
+# peak_kb CMD ARG...: the peak resident memory, in KB, of CMD (its output
+# discarded), as GNU time measures it (a forked python or bash would
+# count its own size in).
+peak_kb() {
+	/usr/bin/time -f %M -o peak.txt "$@" > /dev/null
+	cat peak.txt
+}
+
+# scored N: N scored rows, labelled, on stdout.
+scored() {
+	awk -v n="$1" 'BEGIN { print "label\tscore\tstatus"
+	    for (i = 0; i < n; i++) {
+	        s = (i * 7919 % 10007) / 10007
+	        printf "%d\t%.6f\t%s\n", (s > 0.9), s, (s > 0.8 ? "anomaly" : "normal")
+	    } }'
+}
+
+@test "-e on a long stream runs in constant memory" {
+	# 20 times the rows: every score kept would be 8 bytes each, well
+	# over 10 MB more (not a timing: memory is counted, not time).
+	short=100000 long=2000000 limit=4096
+	if [ -n "${IFTOOLS_SLOW:-}" ]; then short=20000 long=400000 limit=2048; fi
+	scored $short > short.tsv
+	scored $long > long.tsv
+	a=$(peak_kb ifstat -e 1000 short.tsv)
+	b=$(peak_kb ifstat -e 1000 long.tsv)
+	echo "peak: $a KB for $short rows, $b KB for $long rows"
+	[ $((b - a)) -lt "$limit" ]
+	# and the total is still right, to the documented step
+	scored 20000 > in.tsv
+	exact=$(ifstat in.tsv | metric roc_auc)
+	run_split ifstat -e 1000 --wide in.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	sketch=$(tail -n 1 <<<"$out" | cut -f 25)
+	echo "exact $exact, sketch $sketch"
+	awk -v a="$exact" -v b="$sketch" 'BEGIN { d = a - b; exit !(d < 0.0001 && d > -0.0001) }'
+}
+
+@test "groups times kinds take no table: memory grows with the rows" {
+	n=3000
+	awk -v n=$n 'BEGIN { print "dev\tlabel\tkind\tscore\tstatus"
+	    for (i = 0; i < n; i++) printf "d%d\t1\tk%d\t0.5\tnormal\n", i, i }' > many.tsv
+	awk -v n=$n 'BEGIN { print "dev\tlabel\tkind\tscore\tstatus"
+	    for (i = 0; i < n; i++) printf "d\t1\tk\t0.5\tnormal\n" }' > one.tsv
+	a=$(peak_kb ifstat -g dev one.tsv)
+	b=$(peak_kb ifstat -g dev many.tsv)
+	echo "peak: $a KB for one group and kind, $b KB for $n of each"
+	# a groups x kinds table would be 3000 * 3000 * 16 bytes: 144 MB
+	[ $((b - a)) -lt 40000 ]
+	run_split ifstat -g dev many.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	# each group lists its own kind only
+	[ "$(grep -c '	recall_k' <<<"$out")" -eq $n ]
+	[ "$(grep '^d17	recall_' <<<"$out")" = "d17	recall_k17	0" ]
+}
+
+@test "ifstat(1): the EXAMPLES that show output print just that" {
+	run "$IFTOOLS_ROOT/tests/check-examples" "$IFTOOLS_ROOT/man/ifstat.1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *": 7 example commands run, 0 stale" ]]
+}
+
+@test "--help gives defaults in brackets, as iftrain and ifscore do" {
+	run_split ifstat --help
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[[ "$out" != *"(default"* ]]
+	grep -q -- '--delimiter CHAR .*\[tab\]$' <<<"$out"
+	grep -q -- '--group-by COLUMN .*\[off\]$' <<<"$out"
 }

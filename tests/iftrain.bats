@@ -69,7 +69,7 @@ Try 'iftrain --help' for more information." ]
 @test "iftrain with no options writes the model to stdout with the default header" {
 	iftrain "$SHIPPED" >m.if 2>err
 	[ "$(cat err)" = "$GUESS" ]
-	[ "$(sed -n 1,12p m.if)" = "iforest 1
+	[ "$(sed -n 1,12p m.if)" = "iforest 2
 features 3
 feature temperature
 feature humidity
@@ -81,12 +81,16 @@ contamination auto
 threshold 0.5
 seed 42
 rows 1050" ]
+	# The range penalty is the default: version 2, its key.
+	[ "$(sed -n 13,14p m.if)" = "extension 0
+penalize_range 1" ]
+	iftrain --penalize-range "$SHIPPED" | cmp - m.if
 	[ "$(grep -c '^tree ' m.if)" -eq 100 ]
 	[ "$(tail -n 1 m.if)" = "end" ]
 }
 
 @test "iftrain -c 0.05 -v: Normal: 997, Anomalies: 53, Anomaly Ratio: 5.05%" {
-	run_split iftrain -f temperature,humidity,sound -c 0.05 -v -o m.if "$SHIPPED"
+	run_split iftrain --no-penalize-range -f temperature,humidity,sound -c 0.05 -v -o m.if "$SHIPPED"
 	[ "$status" -eq 0 ]
 	[ -z "$out" ]
 	[ "$(printf '%s\n' "$err" | wc -l)" -eq 4 ]
@@ -100,7 +104,7 @@ iftrain: Normal: 997, Anomalies: 53, Anomaly Ratio: 5.05%" ]]
 }
 
 @test "iftrain --contamination auto keeps the threshold at 0.5 (-v counts 163)" {
-	run_split iftrain --contamination auto --verbose -o m.if "$SHIPPED"
+	run_split iftrain --no-penalize-range --contamination auto --verbose -o m.if "$SHIPPED"
 	[ "$status" -eq 0 ]
 	[[ "$err" == *"threshold: 0.500000 (contamination auto)"* ]]
 	[[ "$err" == *"iftrain: Normal: 887, Anomalies: 163, Anomaly Ratio: 15.52%" ]]
@@ -231,7 +235,7 @@ iftrain: Normal: 997, Anomalies: 53, Anomaly Ratio: 5.05%" ]]
 	mkdir out
 	echo "old" >out/m.if
 	iftrain -t 5 --output out/m.if "$SHIPPED"
-	[ "$(head -n 1 out/m.if)" = "iforest 1" ]
+	[ "$(head -n 1 out/m.if)" = "iforest 2" ]
 	[ "$(ls -A out)" = "m.if" ]
 }
 

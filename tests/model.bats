@@ -18,7 +18,8 @@ small_model() {
 # iftrain writes today (so new header keys do not break the fixture).
 # Tree lines are H+1 .. H+6 and 'end' is H+7, where H=$(header_lines).
 write_fixture() {
-	head -n 11 "$SHIPPED" | iftrain -t 1 -s 4 -f temperature,humidity >base.if
+	head -n 11 "$SHIPPED" |
+	    iftrain --no-penalize-range -t 1 -s 4 -f temperature,humidity >base.if
 	sed '/^tree /,$d' base.if
 	cat <<-'EOF'
 	tree 0 5
@@ -42,6 +43,14 @@ assert_rejected() {
 	[ "$status" -eq 2 ]
 	[ -z "$out" ]
 	[ "$err" = "$2" ]
+}
+
+# Load FILE; expect it to load and print back the same bytes.
+assert_reprinted() {
+	run_split ifscore -m "$1" --print-model
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	printf '%s\n' "$out" | cmp - "$1"
 }
 
 # --- round trip -------------------------------------------------------------
@@ -80,6 +89,27 @@ assert_rejected() {
 	ifscore -m e2.if --print-model | cmp - e2.if
 	ifscore -m e2.if --print-model >again.if
 	ifscore -m e2.if "$SHIPPED" | cmp - <(ifscore -m again.if "$SHIPPED")
+}
+
+@test "model round trip: the range penalty (iforest 2, bounds on split and plane lines)" {
+	for e in 0 2; do
+		iftrain --penalize-range -t 10 -e "$e" -c 0.05 "$SHIPPED" >r.if
+		[ "$(head -n 1 r.if)" = "iforest 2" ]
+		grep -qx 'penalize_range 1' r.if
+		ifscore -m r.if --print-model | cmp - r.if
+		ifscore -m r.if --print-model >again.if
+		ifscore -m r.if "$SHIPPED" | cmp - <(ifscore -m again.if "$SHIPPED")
+	done
+	grep -q '^[0-9]* plane ' r.if
+}
+
+@test "model: without the range penalty the model is version 1, as before it" {
+	iftrain --no-penalize-range -t 10 -c 0.05 "$SHIPPED" >plain.if
+	[ "$(head -n 1 plain.if)" = "iforest 1" ]
+	! grep -q penalize_range plain.if
+	# Every split line has its seven words, no bounds.
+	[ "$(awk '$2 == "split" && NF != 7' plain.if | wc -l)" -eq 0 ]
+	iftrain --penalize-range --no-penalize-range -t 10 -c 0.05 "$SHIPPED" | cmp - plain.if
 }
 
 @test "model round trip: a model trained on one row" {
@@ -296,10 +326,7 @@ colour blue' >bad.if
 	assert_rejected bad.if "ifscore: bad.if:$((h + 1)): extension 2 needs more than 2 features"
 	# With extension 1 a plane through both features loads...
 	write_fixture | sed 's/^extension 0$/extension 1/; s/^0 split 0 50 1 2 4$/0 plane 2 0 1 50 1 -1 60 1 2 4/' >plane.if
-	run_split ifscore -m plane.if --print-model
-	[ "$status" -eq 0 ]
-	[ -z "$err" ]
-	printf '%s\n' "$out" | cmp - plane.if
+	assert_reprinted plane.if
 	# ...but not one with more terms than extension + 1 (parse_count's
 	# overflow test wraps when a single digit exceeds its maximum), or a
 	# count that does not match the words.
@@ -307,6 +334,51 @@ colour blue' >bad.if
 	assert_rejected bad.if "ifscore: bad.if:$((h + 2)): terms: '3' is out of range"
 	write_fixture | sed 's/^extension 0$/extension 1/; s/^0 split 0 50 1 2 4$/0 plane 2 0 1 50 1 2 4/' >bad.if
 	assert_rejected bad.if "ifscore: bad.if:$((h + 2)): malformed plane line"
+}
+
+# The fixture with the range penalty: version 2, its key, and bounds.
+ranged_fixture() {
+	write_fixture | sed '1s/.*/iforest 2/; /^extension 0$/a\
+penalize_range 1
+		s/^0 split 0 50 1 2 4$/0 split 0 50 40 60 1 2 4/
+		s/^1 split 1 60 3 4 3$/1 split 1 60 55 70 3 4 3/'
+}
+
+@test "loader: the range penalty's key, version and bounds" {
+	h="$(write_fixture >/dev/null; header_lines)"
+	ranged_fixture >ranged.if
+	assert_reprinted ranged.if
+	# A version-1 model cannot hold the key.
+	ranged_fixture | sed '1s/.*/iforest 1/' >bad.if
+	assert_rejected bad.if "ifscore: bad.if:$((h + 1)): key 'penalize_range' needs model version 2"
+	ranged_fixture | sed 's/^penalize_range 1$/penalize_range 2/' >bad.if
+	assert_rejected bad.if "ifscore: bad.if:$((h + 1)): penalize_range: '2' is out of range"
+	# Splits need their bounds, and the bounds must hold the split.
+	ranged_fixture | sed 's/^0 split 0 50 40 60 1 2 4$/0 split 0 50 1 2 4/' >bad.if
+	assert_rejected bad.if "ifscore: bad.if:$((h + 3)): malformed split line"
+	ranged_fixture | sed 's/^1 split 1 60 55 70 3 4 3$/1 split 1 60 61 70 3 4 3/' >bad.if
+	assert_rejected bad.if "ifscore: bad.if:$((h + 4)): node 1: range 61 70 does not hold the split"
+	ranged_fixture | sed 's/^0 split 0 50 40 60 1 2 4$/0 split 0 50 40 x 1 2 4/' >bad.if
+	assert_rejected bad.if "ifscore: bad.if:$((h + 3)): high: invalid number 'x'"
+	# A plane's bounds hold its split, 0.
+	ranged_fixture | sed 's/^extension 0$/extension 1/; s/^0 split 0 50 40 60 1 2 4$/0 plane 2 0 1 50 1 -1 60 -2 3 1 2 4/' >plane.if
+	assert_reprinted plane.if
+	sed 's/ -2 3 1 2 4$/ 1 3 1 2 4/' plane.if >bad.if
+	assert_rejected bad.if "ifscore: bad.if:$((h + 3)): node 0: range 1 3 does not hold the split"
+	sed 's/ -2 3 1 2 4$/ 1 2 4/' plane.if >bad.if
+	assert_rejected bad.if "ifscore: bad.if:$((h + 3)): malformed plane line"
+}
+
+@test "loader: the range penalty scores a row outside a split's range as isolated there" {
+	# Root: temperature at 50, range 40..60; a row at 1000 is isolated at
+	# the root (path 1); one at 45, humidity 65 reaches leaf 4 (depth 2).
+	ranged_fixture >ranged.if
+	printf 'temperature\thumidity\n1000\t65\n45\t65\n' >in.tsv
+	run_split ifscore -m ranged.if in.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	# c(4) = 1.8517: 2^(-1 / c(4)) and 2^(-2 / c(4)).
+	[ "$(printf '%s\n' "$out" | cut -f3 | sed 1d | tr '\n' ' ')" = "0.687744 0.472991 " ]
 }
 
 @test "loader: features and feature lines that disagree" {
@@ -525,11 +597,11 @@ page_model() {
 
 @test "iforest(5): its example models are what iftrain writes today" {
 	page="$IFTOOLS_ROOT/man/iforest.5"
-	grep -q "^\.Ql iftrain -t 2 -s 8 --seed 1 data/sensor_data.tsv :\$" "$page"
-	grep -q "^\.Ql head -40 data/sensor_data.tsv | iftrain -t 1 -s 8 -e 2 --seed 1\$" "$page"
-	iftrain -t 2 -s 8 --seed 1 "$DATA/sensor_data.tsv" 2>/dev/null >std.if
+	grep -q "^\.Ql iftrain --no-penalize-range -t 2 -s 8 --seed 1 data/sensor_data.tsv :\$" "$page"
+	grep -q "^\.Ql head -40 data/sensor_data.tsv | iftrain --no-penalize-range -t 1 -s 8 -e 2 --seed 1\$" "$page"
+	iftrain --no-penalize-range -t 2 -s 8 --seed 1 "$DATA/sensor_data.tsv" 2>/dev/null >std.if
 	diff <(page_model 1) std.if
-	head -40 "$DATA/sensor_data.tsv" | iftrain -t 1 -s 8 -e 2 --seed 1 2>/dev/null >ext.if
+	head -40 "$DATA/sensor_data.tsv" | iftrain --no-penalize-range -t 1 -s 8 -e 2 --seed 1 2>/dev/null >ext.if
 	diff <(page_model 2) ext.if
 }
 

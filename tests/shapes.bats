@@ -36,13 +36,16 @@ check_trees() {
 		psi = $2
 		for (limit = 0; 2 ^ limit < psi; limit++) ;
 	}
+	$1 == "penalize_range" { bounds = 2 * $2 }
 	$1 == "tree" { end_tree(); tree = $2; nnode = $3; depth[0] = 0; next }
 	tree >= 0 && $2 == "leaf" { size[$1] = $3 }
 	tree >= 0 && ($2 == "split" || $2 == "plane") {
 		if ($2 == "split") {
-			l = $5; r = $6; s = $7; used[$3]++
+			l = $(5 + bounds); r = $(6 + bounds); s = $(7 + bounds)
+			used[$3]++
 		} else {
-			l = $(3 * $3 + 4); r = $(3 * $3 + 5); s = $(3 * $3 + 6)
+			l = $(3 * $3 + 4 + bounds); r = $(3 * $3 + 5 + bounds)
+			s = $(3 * $3 + 6 + bounds)
 			for (k = 0; k < $3; k++) used[$(4 + 3 * k)]++
 		}
 		size[$1] = s; left[$1] = l; right[$1] = r
@@ -235,7 +238,7 @@ tiny_case() {
 	shift
 	tiny "$n" >t.tsv
 	unseen >u.tsv
-	run_split iftrain -f x,y "$@" -o t.if t.tsv
+	run_split iftrain --no-penalize-range -f x,y "$@" -o t.if t.tsv
 	echo "iftrain: status=$status err=$err"
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]

@@ -1,7 +1,10 @@
 /* libFuzzer harness for the model loader: any bytes as a model file; a
- * model that loads is scored on complete and incomplete rows, by the
- * general walk and by the block walk, which must agree to the last bit,
- * and written out again. */
+ * model that loads is scored on complete and incomplete rows, ordinary
+ * and extreme (+-1e308 and +-DBL_MAX, whose differences overflow and
+ * whose hyperplane sums can be inf - inf; subnormals), by the general walk
+ * and by the block walk, which must agree to the last bit, and written out
+ * again. */
+#include <float.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
@@ -13,7 +16,16 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-enum { BLOCK_ROWS = 21 }; /* a group of sixteen and a short one */
+enum { BLOCK_ROWS = 37 }; /* two groups of sixteen and a short one */
+
+/* Values far out, and tiny: each row from 21 on takes them in turn, a
+ * feature's value and its neighbour's of opposite sign, so the sum of a
+ * plane through both can be inf - inf. */
+static const double extreme[] = {
+	1e308, -1e308, DBL_MAX, -DBL_MAX, 4.9e-324, -4.9e-324,
+	2.2250738585072014e-308, 1.5e308, -1.7e308, 0.0
+};
+enum { NEXTREME = sizeof extreme / sizeof extreme[0] };
 
 /* Score BLOCK_ROWS varied rows, one with a missing value, both ways. */
 static void
@@ -27,8 +39,11 @@ check_block(const struct forest *f)
 		return;
 	for (r = 0; r < BLOCK_ROWS; r++)
 		for (i = 0; i < d; i++)
-			rows[r * d + i] = ((double)r - 10) * (double)(i + 1) *
-			                  (r % 3 ? 0.37 : 1e3);
+			rows[r * d + i] = r < 21 ?
+			    ((double)r - 10) * (double)(i + 1) *
+			    (r % 3 ? 0.37 : 1e3) :
+			    extreme[(r + i / 2) % NEXTREME] *
+			    (i % 2 ? -1 : 1);
 	rows[7 * d] = NAN;
 	forest_score_block(f, rows, BLOCK_ROWS, scores);
 	for (r = 0; r < BLOCK_ROWS; r++)

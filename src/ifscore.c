@@ -9,6 +9,7 @@
 #include "pipeline.h"
 #include "tsv.h"
 #include "util.h"
+#include "walk.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -177,6 +178,7 @@ struct scoring {
 	size_t max_groups;
 	int show_context;
 	struct context *context;      /* changed by the ordered step only */
+	struct walk walk;
 };
 
 /* A chunk's own memory. */
@@ -273,11 +275,11 @@ context_chunk(void *arg, struct chunk *c)
 static void
 finish_chunk(void *arg, struct chunk *c)
 {
-	const struct scoring *s = arg;
+	struct scoring *s = arg;
 	struct batch *b = c->work;
 	size_t d = s->m->forest.nfeature, nraw = s->m->nraw, i;
 
-	forest_score_block(&s->m->forest, b->x, c->n, b->score);
+	walk_rows(&s->walk, b->x, c->n, b->score);
 	for (i = 0; i < c->n; i++) {
 		char score[16];
 		struct format_values v = { NULL, 0, score, 0, "error", NULL, 0,
@@ -318,10 +320,10 @@ added_columns(const struct model *m, int show_context, size_t *n)
 /* Score every row; exit status 0, or 2 after a bad row or input. */
 static int
 score_stream(const struct options *opt, struct tsv *t, struct out *o,
-             const struct model *m, const size_t *cols, double threshold)
+             struct model *m, const size_t *cols, double threshold)
 {
 	struct scoring s = { m, t, cols, threshold, { 0 }, -1,
-	                     opt->max_groups, opt->show_context, NULL };
+	                     opt->max_groups, opt->show_context, NULL, { 0 } };
 	struct pipeline_steps steps = {
 		&s, batch_new, batch_free, parse_chunk, NULL, finish_chunk
 	};
@@ -345,7 +347,9 @@ score_stream(const struct options *opt, struct tsv *t, struct out *o,
 	format_init(&s.format, opt->json ? FORMAT_JSON : FORMAT_TSV, t, cols,
 	            m->nraw, added, nadded);
 	format_header(&s.format, o);
+	walk_init(&s.walk, &m->forest);
 	pipeline_run(t, o, &steps, &popt);
+	walk_free(&s.walk);
 	format_free(&s.format);
 	free(added);
 	context_free(s.context);

@@ -845,12 +845,10 @@ model_parse(struct model *m, char *text, size_t len, const char *name,
 	l->error = error;
 	l->error_len = error_len;
 	ok = setjmp(l->fail) == 0;
-	if (ok) {
+	if (ok)
 		read_model(l, m);
-		forest_prepare(&m->forest);
-	} else {
+	else
 		model_free(m);
-	}
 	free(l->word);
 	free(l->scratch);
 	free(l->parents);

@@ -44,7 +44,8 @@ struct model {
 };
 
 /* Load a model: 0, or -1 with "PATH:LINE: problem" in error (and nothing
- * left allocated).  model_parse reads text[0..len) (NUL-terminated), named
+ * left allocated).  Its block layout is not built: forest_prepare does
+ * that, when enough rows are to be scored to repay it.  model_parse reads text[0..len) (NUL-terminated), named
  * name in messages. */
 int model_load(struct model *m, const char *path, char *error,
                size_t error_len);

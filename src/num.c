@@ -89,6 +89,26 @@ probe_extended(void)
 }
 #endif
 
+#if LDBL_MANT_DIG >= 64
+/* The 64 bits of a long double's significand, highest bit set for a
+ * normal number.  x86's 80-bit format stores them as the first 8 bytes;
+ * elsewhere frexpl and ldexpl find them, more slowly. */
+static uint64_t
+significand64(long double v)
+{
+#if LDBL_MANT_DIG == 64 && (defined(__x86_64__) || defined(__i386__))
+	uint64_t bits;
+
+	memcpy(&bits, &v, sizeof bits);
+	return bits;
+#else
+	int e2;
+
+	return (uint64_t)ldexpl(frexpl(v, &e2), 64);
+#endif
+}
+#endif
+
 /* The second fast path, for mantissas of up to 19 digits (most readings
  * printed at full precision have 17): with a 64-bit long double mantissa,
  * m and 10^|e| (|e| <= 27) are exact, and m * 10^e is rounded once to 64
@@ -106,7 +126,6 @@ parse_extended(uint64_t mantissa, int exp10, double *out)
 		1e19L, 1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L
 	};
 	long double v;
-	int e2;
 	uint64_t bits;
 
 	pthread_once(&probe_once, probe_extended);
@@ -115,7 +134,7 @@ parse_extended(uint64_t mantissa, int exp10, double *out)
 	v = (long double)mantissa;
 	v = exp10 < 0 ? v / pow10l[-exp10] : v * pow10l[exp10];
 	/* The 64 mantissa bits; the low 11 are what a double drops. */
-	bits = (uint64_t)ldexpl(frexpl(v, &e2), 64);
+	bits = significand64(v);
 	if ((bits & 0x7ff) == 0x400)
 		return 0;
 	*out = (double)v;

@@ -103,6 +103,10 @@ bench-quality: all
 	tests/bench/quality
 	tests/bench/context
 
+# ifscore --explain against the truth of planted faults (issue 13).
+bench-explain: all
+	tests/bench/explain
+
 lint-man:
 	mandoc -Tlint -Wwarning $(MAN1) $(MAN5)
 
@@ -123,7 +127,7 @@ uninstall:
 clean:
 	rm -rf $(BUILD) build bin
 
-.PHONY: all demo need-bats test sanitize valgrind fuzz bench bench-quality lint-man check \
+.PHONY: all demo need-bats test sanitize valgrind fuzz bench bench-quality bench-explain lint-man check \
 	install uninstall clean
 .PRECIOUS: $(BUILD)/%.o
 -include $(wildcard $(BUILD)/*.d)

@@ -154,6 +154,18 @@ node_side(const struct tree *t, const struct node *n, const double *x)
 	return v <= n->split ? -1 : 1;
 }
 
+/* Whether row x of d features lacks a value: it needs the general walk. */
+static inline int
+row_has_missing(const double *x, size_t d)
+{
+	size_t i;
+
+	for (i = 0; i < d; i++)
+		if (x[i] != x[i])
+			return 1;
+	return 0;
+}
+
 /* Whether the range penalty isolates row x at split n: its value (or
  * sum) is outside [low, high].  A missing value is never outside. */
 static inline int

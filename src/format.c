@@ -9,6 +9,22 @@
 /* What becomes of an input column. */
 enum { COLUMN_TEXT, COLUMN_NUMBER, COLUMN_REPLACED };
 
+/* The columns of an earlier run of ifscore, left out of a re-scored file
+ * whether or not this run writes them again: a cause of the old scores
+ * must not stand beside the new ones. */
+static const char *const own_column[] = { "score", "status", "cause" };
+
+static void
+replace_column(struct format *f, const char *name)
+{
+	long c = tsv_column(f->t, name);
+
+	if (c >= 0) {
+		f->column[c] = COLUMN_REPLACED;
+		f->replaces = 1;
+	}
+}
+
 void
 format_init(struct format *f, enum format_kind kind, const struct tsv *t,
             const size_t *feature, size_t nfeature,
@@ -25,14 +41,10 @@ format_init(struct format *f, enum format_kind kind, const struct tsv *t,
 	f->column = xcalloc(t->ncolumn ? t->ncolumn : 1, 1);
 	for (i = 0; i < nfeature; i++)
 		f->column[feature[i]] = COLUMN_NUMBER;
-	for (i = 0; i < nadded; i++) {
-		long c = tsv_column(t, added[i]);
-
-		if (c >= 0) {
-			f->column[c] = COLUMN_REPLACED;
-			f->replaces = 1;
-		}
-	}
+	for (i = 0; i < nadded; i++)
+		replace_column(f, added[i]);
+	for (i = 0; i < sizeof own_column / sizeof *own_column; i++)
+		replace_column(f, own_column[i]);
 	for (i = 0; i < t->ncolumn; i++)
 		f->nkept += f->column[i] != COLUMN_REPLACED;
 }

@@ -2,10 +2,10 @@
  * columns ifscore adds (score, status, and cause with --explain), as TSV
  * or as one JSON object a line.
  *
- * Re-scoring: an input column named like an added one (the output of an
- * earlier run) is left out, and the fresh value is appended in its place
- * at the end, so scoring a scored file gives what scoring the original
- * would.
+ * Re-scoring: an input column named like an added one, or score, status
+ * or cause (the output of an earlier run), is left out, and the fresh
+ * values are appended at the end, so scoring a scored file gives what
+ * scoring the original would.
  *
  * JSON types are decided per column, once: a model feature is a number
  * (null when missing, a string when it is not a number: a bad row), every

@@ -1,5 +1,6 @@
 /* ifscore: score a TSV stream line by line against an Isolation Forest. */
 #include "context.h"
+#include "explain.h"
 #include "forest.h"
 #include "format.h"
 #include "model.h"
@@ -17,18 +18,23 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Which rows get a cause. */
+enum explain_rows { EXPLAIN_NONE, EXPLAIN_ANOMALIES, EXPLAIN_ALL };
+
 struct options {
 	const char *model;
 	double threshold;
 	size_t max_groups;
 	int has_threshold, unbuffered, json, strict, print_model, jobs;
 	int show_context;
+	enum explain_rows explain;
 	char delim;
 };
 
 static const char usage_text[] =
     "usage: ifscore -m MODEL [-u] [-d CHAR] [-j N] [-T X] [--json]\n"
-    "               [--max-groups N] [--show-context] [--strict] [FILE ...]\n"
+    "               [--max-groups N] [--show-context] [--strict]\n"
+    "               [--explain[=all]] [FILE ...]\n"
     "       ifscore -m MODEL --print-model\n";
 
 static const char help_text[] =
@@ -44,12 +50,26 @@ static const char help_text[] =
     "  -u, --unbuffered       flush after every line\n"
     "      --json             write JSON Lines instead of TSV\n"
     "      --strict           stop at the first bad row\n"
+    "      --explain[=WHICH]  add a column 'cause' (the feature behind the\n"
+    "                         score, NAME+ or NAME-) for WHICH rows:\n"
+    "                         anomalies (the default) or all\n"
     "      --print-model      check the model, write it out as read, exit\n"
     "  -h, --help             print this help and exit\n"
     "  -V, --version          print the version and exit\n";
 
 enum { OPT_JSON = 256, OPT_STRICT, OPT_PRINT_MODEL, OPT_MAX_GROUPS,
-       OPT_SHOW_CONTEXT };
+       OPT_SHOW_CONTEXT, OPT_EXPLAIN };
+
+static enum explain_rows
+opt_explain(const char *arg)
+{
+	if (arg == NULL || strcmp(arg, "anomalies") == 0)
+		return EXPLAIN_ANOMALIES;
+	if (strcmp(arg, "all") == 0)
+		return EXPLAIN_ALL;
+	usage_error("invalid value '%s' for --explain: expected anomalies or "
+	            "all", arg);
+}
 
 static void
 parse_options(struct options *o, int *argc, char ***argv)
@@ -65,6 +85,7 @@ parse_options(struct options *o, int *argc, char ***argv)
 		{ "print-model", no_argument, NULL, OPT_PRINT_MODEL },
 		{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
 		{ "show-context", no_argument, NULL, OPT_SHOW_CONTEXT },
+		{ "explain", optional_argument, NULL, OPT_EXPLAIN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -106,6 +127,9 @@ parse_options(struct options *o, int *argc, char ***argv)
 			break;
 		case OPT_SHOW_CONTEXT:
 			o->show_context = 1;
+			break;
+		case OPT_EXPLAIN:
+			o->explain = opt_explain(optarg);
 			break;
 		case OPT_MAX_GROUPS:
 			o->max_groups = (size_t)opt_integer("--max-groups",
@@ -164,8 +188,10 @@ find_group(const struct model *m, const struct tsv *t)
 /* --- The steps of a row, wired ------------------------------------------
  *
  * A row's way through ifscore: the reader (tsv.c), parse (prepare), the
- * walk (score.c), format (format.c); the pipeline (pipeline.c) runs them
- * on the worker threads and writes the rows back in input order. */
+ * context features (context.c, ordered), the walk (walk.c), explain
+ * (explain.c, with --explain), format (format.c); the pipeline
+ * (pipeline.c) runs them on the worker threads and writes the rows back
+ * in input order. */
 
 /* What the steps read, and the state of the ordered one. */
 struct scoring {
@@ -178,6 +204,8 @@ struct scoring {
 	size_t max_groups;
 	int show_context;
 	struct context *context;      /* changed by the ordered step only */
+	const struct explainer *explain; /* NULL without --explain */
+	enum explain_rows explain_rows;
 	struct walk walk;
 };
 
@@ -187,7 +215,15 @@ struct batch {
 	double *x;                    /* CHUNK_ROWS rows of features */
 	double score[CHUNK_ROWS];
 	struct tsv_field group[CHUNK_ROWS]; /* each row's group value */
+	/* --explain, for a window of rows, EXPLAIN_BLOCK of them explained: */
+	size_t slot[CHUNK_ROWS];      /* a row's place below, or NO_CAUSE */
+	size_t which[EXPLAIN_BLOCK];  /* the rows explained */
+	size_t cause[EXPLAIN_BLOCK];  /* and their causes, */
+	double *credit;               /* credits (EXPLAIN_BLOCK * ncause) */
+	struct out attribution;       /* and with --json a row's object */
 };
+
+#define NO_CAUSE SIZE_MAX
 
 static void *
 batch_new(void *arg)
@@ -197,6 +233,12 @@ batch_new(void *arg)
 
 	b->x = xreallocarray(NULL, CHUNK_ROWS,
 	                     s->m->forest.nfeature * sizeof *b->x);
+	if (s->explain != NULL) {
+		b->credit = xreallocarray(NULL, EXPLAIN_BLOCK,
+		                          s->explain->ncause *
+		                          sizeof *b->credit);
+		out_init_memory(&b->attribution);
+	}
 	return b;
 }
 
@@ -207,6 +249,8 @@ batch_free(void *arg, void *work)
 
 	(void)arg;
 	free(b->x);
+	free(b->credit);
+	free(b->attribution.buf);
 	free(b->row.field);
 	free(b);
 }
@@ -271,49 +315,110 @@ context_chunk(void *arg, struct chunk *c)
 	}
 }
 
-/* Walk the chunk's rows and write them out. */
+/* Explain the rows from start on that get a cause, up to EXPLAIN_BLOCK
+ * of them, together (explain_rows is quicker on many); returns the end of
+ * the window, the first row not looked at. */
+static size_t
+explain_window(const struct scoring *s, struct batch *b,
+               const struct chunk *c, size_t start)
+{
+	size_t i, n = 0;
+
+	for (i = start; i < c->n && n < EXPLAIN_BLOCK; i++) {
+		b->slot[i - start] = NO_CAUSE;
+		if (c->ok[i] && (s->explain_rows == EXPLAIN_ALL ||
+		    forest_is_anomaly(b->score[i], s->threshold))) {
+			b->slot[i - start] = n;
+			b->which[n++] = i;
+		}
+	}
+	explain_rows(s->explain, b->x, b->which, n, b->credit, b->cause);
+	return i;
+}
+
+/* The cause of the row in the window's place slot, and with JSON its
+ * credits; an empty cause (and a null attribution) for NO_CAUSE. */
+static void
+explained(const struct scoring *s, struct batch *b, size_t slot,
+          struct format_values *v)
+{
+	const struct explainer *e = s->explain;
+	int json = s->format.kind == FORMAT_JSON;
+
+	v->cause = "";
+	v->attribution = json ? "null" : NULL;
+	v->attribution_len = json ? 4 : 0;
+	if (slot == NO_CAUSE)
+		return;
+	v->cause = e->cause[b->cause[slot]];
+	v->cause_len = strlen(v->cause);
+	if (json) {
+		b->attribution.len = 0;
+		explain_json(e, b->credit + slot * e->ncause, &b->attribution);
+		v->attribution = b->attribution.buf;
+		v->attribution_len = b->attribution.len;
+	}
+}
+
+static void
+write_row(const struct scoring *s, struct batch *b, struct chunk *c,
+          size_t i, size_t start)
+{
+	size_t d = s->m->forest.nfeature, nraw = s->m->nraw;
+	char score[16];
+	struct format_values v = { NULL, 0, score, 0, "error", NULL, 0,
+	                           NULL, 0 };
+
+	if (s->show_context) {
+		v.context = c->ok[i] ? b->x + i * d + nraw : NULL;
+		v.ncontext = d - nraw;
+	}
+	if (c->ok[i]) {
+		v.score_len = num_format_score(score, b->score[i]);
+		v.status = forest_is_anomaly(b->score[i], s->threshold) ?
+		           "anomaly" : "normal";
+	}
+	if (s->explain != NULL)
+		explained(s, b, b->slot[i - start], &v);
+	row_of(&b->row, c, i);
+	format_row(&s->format, &c->result, &b->row, c->ok[i], &v);
+	if (i == c->first_bad)
+		c->cut = c->result.len;
+}
+
+/* Walk the chunk's rows, explain them, and write them out; a window of
+ * rows at a time is explained, its credits kept until it is written. */
 static void
 finish_chunk(void *arg, struct chunk *c)
 {
 	struct scoring *s = arg;
 	struct batch *b = c->work;
-	size_t d = s->m->forest.nfeature, nraw = s->m->nraw, i;
+	size_t start, end, i;
 
 	walk_rows(&s->walk, b->x, c->n, b->score);
-	for (i = 0; i < c->n; i++) {
-		char score[16];
-		struct format_values v = { NULL, 0, score, 0, "error", NULL, 0,
-		                           NULL, 0 };
-
-		if (s->show_context) {
-			v.context = c->ok[i] ? b->x + i * d + nraw : NULL;
-			v.ncontext = d - nraw;
-		}
-		if (c->ok[i]) {
-			v.score_len = num_format_score(score, b->score[i]);
-			v.status = forest_is_anomaly(b->score[i], s->threshold) ?
-			           "anomaly" : "normal";
-		}
-		row_of(&b->row, c, i);
-		format_row(&s->format, &c->result, &b->row, c->ok[i], &v);
-		if (i == c->first_bad)
-			c->cut = c->result.len;
+	for (start = 0; start < c->n; start = end) {
+		end = s->explain != NULL ? explain_window(s, b, c, start) : c->n;
+		for (i = start; i < end; i++)
+			write_row(s, b, c, i, start);
 	}
 }
 
 /* The columns ifscore adds: the context features with --show-context,
- * then score and status. */
+ * then score and status, and cause with --explain. */
 static const char **
-added_columns(const struct model *m, int show_context, size_t *n)
+added_columns(const struct model *m, const struct options *opt, size_t *n)
 {
-	size_t ncontext = show_context ? m->forest.nfeature - m->nraw : 0, i;
-	const char **name = xreallocarray(NULL, ncontext + 2, sizeof *name);
+	size_t ncontext = opt->show_context ? m->forest.nfeature - m->nraw : 0;
+	const char **name = xreallocarray(NULL, ncontext + 3, sizeof *name);
+	size_t i;
 
 	for (i = 0; i < ncontext; i++)
 		name[i] = m->feature[m->nraw + i];
-	name[ncontext] = "score";
-	name[ncontext + 1] = "status";
-	*n = ncontext + 2;
+	name[i++] = "score";
+	name[i++] = "status";
+	if (opt->explain != EXPLAIN_NONE)
+		name[i++] = "cause";
+	*n = i;
 	return name;
 }
 
@@ -323,7 +428,9 @@ score_stream(const struct options *opt, struct tsv *t, struct out *o,
              struct model *m, const size_t *cols, double threshold)
 {
 	struct scoring s = { m, t, cols, threshold, { 0 }, -1,
-	                     opt->max_groups, opt->show_context, NULL, { 0 } };
+	                     opt->max_groups, opt->show_context, NULL, NULL,
+	                     opt->explain, { 0 } };
+	struct explainer e;
 	struct pipeline_steps steps = {
 		&s, batch_new, batch_free, parse_chunk, NULL, finish_chunk
 	};
@@ -343,7 +450,11 @@ score_stream(const struct options *opt, struct tsv *t, struct out *o,
 		steps.ordered = context_chunk;
 	}
 
-	added = added_columns(m, opt->show_context, &nadded);
+	if (opt->explain != EXPLAIN_NONE) {
+		explainer_init(&e, &m->forest, m->feature);
+		s.explain = &e;
+	}
+	added = added_columns(m, opt, &nadded);
 	format_init(&s.format, opt->json ? FORMAT_JSON : FORMAT_TSV, t, cols,
 	            m->nraw, added, nadded);
 	format_header(&s.format, o);
@@ -353,6 +464,8 @@ score_stream(const struct options *opt, struct tsv *t, struct out *o,
 	format_free(&s.format);
 	free(added);
 	context_free(s.context);
+	if (s.explain != NULL)
+		explainer_free(&e);
 	return t->failed ? EXIT_TROUBLE : 0;
 }
 

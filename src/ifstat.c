@@ -1,6 +1,7 @@
 /* ifstat: summarise scored TSV (what ifscore writes) for people, dashboards
  * and cron jobs.  Reading, tallying and report assembly live here; the
  * figures themselves come from metrics.c. */
+#include "causes.h"
 #include "metrics.h"
 #include "num.h"
 #include "out.h"
@@ -78,6 +79,7 @@ struct summary {
 	size_t nkind, kind_cap;
 	struct slots kind_index;
 	unsigned long long *hist;     /* [4][HIST_FINE]: (status, label) */
+	struct cause_counts causes;   /* anomalies per cause (causes.h) */
 };
 
 struct group {
@@ -107,18 +109,20 @@ struct row {
 	size_t kind_len;
 	const char *group;
 	size_t group_len;
+	size_t cause;                 /* an anomaly's cause + 1, or 0 */
 };
 
 struct run {
 	struct options opt;
 	struct tsv in;
 	struct out out;
-	long score_col, status_col, label_col, kind_col, group_col;
+	long score_col, status_col, label_col, kind_col, group_col, cause_col;
 	unsigned char *numeric;       /* per column: summarised as a number */
 	double *value;                /* per column: this row's number, or NaN */
 
 	struct names kinds;           /* of label-1 rows */
 	struct names group_names;     /* with -g */
+	struct names causes;          /* of anomalies, with a cause column */
 	struct group *groups;         /* like group_names, or one without -g */
 	size_t ngroups, groups_cap;
 
@@ -246,6 +250,7 @@ find_columns(struct run *r)
 	r->status_col = required_column(r, "status", "");
 	r->label_col = tsv_column(&r->in, "label");
 	r->kind_col = tsv_column(&r->in, "kind");
+	r->cause_col = tsv_column(&r->in, "cause");
 	r->group_col = r->opt.group_by ?
 	    required_column(r, r->opt.group_by, " (for --group-by)") : -1;
 	r->numeric = xcalloc(r->in.ncolumn, 1);
@@ -253,7 +258,8 @@ find_columns(struct run *r)
 	for (i = 0; i < r->in.ncolumn; i++)
 		r->numeric[i] = (long)i != r->score_col &&
 		    (long)i != r->status_col && (long)i != r->label_col &&
-		    (long)i != r->kind_col && (long)i != r->group_col;
+		    (long)i != r->kind_col && (long)i != r->group_col &&
+		    (long)i != r->cause_col;
 }
 
 static int
@@ -394,15 +400,16 @@ hash_bytes(const char *p, size_t n)
 	return h;
 }
 
-/* The slot of the item that key() says hashes to h and match() accepts,
- * or the empty slot where it belongs. */
+/* The slot of the item of ctx that is key (by match), whose hash is h, or
+ * the empty slot where it belongs. */
 static size_t *
 slots_find(const struct slots *x, uint64_t h,
-           int (*match)(const void *ctx, size_t item), const void *ctx)
+           int (*match)(const void *ctx, size_t item, const void *key),
+           const void *ctx, const void *key)
 {
 	size_t s = (size_t)h & (x->nslot - 1);
 
-	while (x->slot[s] != 0 && !match(ctx, x->slot[s] - 1))
+	while (x->slot[s] != 0 && !match(ctx, x->slot[s] - 1, key))
 		s = (s + 1) & (x->nslot - 1);
 	return &x->slot[s];
 }
@@ -435,29 +442,26 @@ name_hash(const void *ctx, size_t i)
 	return hash_bytes(s->name[i], s->len[i]);
 }
 
-/* The name being looked up, for name_match. */
-static const char *wanted;
-static size_t wanted_len;
-
 static int
-name_match(const void *ctx, size_t i)
+name_match(const void *ctx, size_t i, const void *key)
 {
 	const struct names *s = ctx;
+	const struct tsv_field *name = key;
 
-	return s->len[i] == wanted_len &&
-	    memcmp(s->name[i], wanted, wanted_len) == 0;
+	return s->len[i] == name->n && memcmp(s->name[i], name->p, name->n) == 0;
 }
 
 /* The number of the name p[0..len), added when new (*added set). */
 static size_t
 names_intern(struct names *s, const char *p, size_t len, int *added)
 {
+	struct tsv_field key;
 	size_t *slot;
 
+	key.p = p;
+	key.n = len;
 	slots_reserve(&s->index, s->n, name_hash, s);
-	wanted = p;
-	wanted_len = len;
-	slot = slots_find(&s->index, hash_bytes(p, len), name_match, s);
+	slot = slots_find(&s->index, hash_bytes(p, len), name_match, s, &key);
 	*added = *slot == 0;
 	if (*slot != 0)
 		return *slot - 1;
@@ -541,14 +545,12 @@ tally_hash(const void *ctx, size_t i)
 	return kind_hash(s->kind[i].kind);
 }
 
-static size_t wanted_kind;
-
 static int
-tally_match(const void *ctx, size_t i)
+tally_match(const void *ctx, size_t i, const void *key)
 {
 	const struct summary *s = ctx;
 
-	return s->kind[i].kind == wanted_kind;
+	return s->kind[i].kind == *(const size_t *)key;
 }
 
 /* The summary's tally of kind, NULL when it has none and add is 0. */
@@ -560,8 +562,8 @@ kind_tally(struct summary *s, size_t kind, int add)
 	if (s->kind_index.nslot == 0 && !add)
 		return NULL;
 	slots_reserve(&s->kind_index, s->nkind, tally_hash, s);
-	wanted_kind = kind;
-	slot = slots_find(&s->kind_index, kind_hash(kind), tally_match, s);
+	slot = slots_find(&s->kind_index, kind_hash(kind), tally_match, s,
+	                  &kind);
 	if (*slot != 0)
 		return &s->kind[*slot - 1];
 	if (!add)
@@ -635,6 +637,8 @@ summary_add(struct run *r, struct summary *s, const struct row *row,
 		k->positives++;
 		k->caught += anomaly;
 	}
+	if (row->status == ST_ANOMALY && row->cause)
+		cause_counts_add(&s->causes, row->cause - 1);
 	if (r->opt.histogram) {
 		if (s->hist == NULL)
 			s->hist = xcalloc(4 * HIST_FINE, sizeof *s->hist);
@@ -666,6 +670,8 @@ summary_clear(struct summary *s, size_t ncolumn)
 	s->hist = keep.hist;
 	if (s->hist)
 		memset(s->hist, 0, 4 * HIST_FINE * sizeof *s->hist);
+	s->causes = keep.causes;
+	cause_counts_clear(&s->causes);
 }
 
 static void
@@ -677,6 +683,7 @@ summary_free(struct summary *s)
 	free(s->kind);
 	free(s->kind_index.slot);
 	free(s->hist);
+	cause_counts_free(&s->causes);
 }
 
 static void
@@ -691,6 +698,7 @@ run_free(struct run *r)
 	free(r->groups);
 	names_free(&r->group_names);
 	names_free(&r->kinds);
+	names_free(&r->causes);
 	for (i = 0; i < r->nwide; i++)
 		free(r->wide[i]);
 	free(r->wide);
@@ -841,6 +849,19 @@ known_threshold(const struct run *r)
 	return threshold_between(r->max_normal, r->min_anomaly);
 }
 
+/* The anomalies of each cause the run has seen, in the order of their
+ * names (ifscore --explain writes the column). */
+static void
+assemble_causes(struct run *r, const struct summary *s)
+{
+	size_t *order = cause_order(r->causes.name, r->causes.n), i;
+
+	for (i = 0; i < r->causes.n; i++)
+		put(r, "cause_", r->causes.name[order[i]], V_COUNT,
+		    cause_count(&s->causes, order[i]), 0);
+	free(order);
+}
+
 /* The metrics of s into r->metrics, in the documented order. */
 static void
 assemble(struct run *r, struct summary *s)
@@ -881,6 +902,7 @@ assemble(struct run *r, struct summary *s)
 	}
 	if (r->label_col >= 0)
 		assemble_labels(r, s);
+	assemble_causes(r, s);
 }
 
 /* Output */
@@ -1348,6 +1370,12 @@ read_rows(struct run *r)
 		if (row.label == 1 && r->kind_col >= 0)
 			kind = names_intern(&r->kinds, row.kind, row.kind_len,
 			                    &added);
+		row.cause = 0;
+		if (r->cause_col >= 0 && row.status == ST_ANOMALY &&
+		    t->field[r->cause_col].n > 0)
+			row.cause = names_intern(&r->causes,
+			    t->field[r->cause_col].p, t->field[r->cause_col].n,
+			    &added) + 1;
 		if (row.status == ST_NORMAL && !(row.score <= r->max_normal))
 			r->max_normal = row.score;
 		if (row.status == ST_ANOMALY && !(row.score >= r->min_anomaly))

@@ -511,17 +511,6 @@ flat_walk_planes(const struct flat *fl, const double *rows, size_t n,
 	}
 }
 
-static int
-has_missing(const double *x, size_t d)
-{
-	size_t i;
-
-	for (i = 0; i < d; i++)
-		if (x[i] != x[i])
-			return 1;
-	return 0;
-}
-
 void
 forest_score_block(const struct forest *f, const double *rows, size_t n,
                    double *scores)
@@ -563,7 +552,7 @@ forest_score_block(const struct forest *f, const double *rows, size_t n,
 			const double *x = block + r * d;
 
 			/* A row with a missing value needs the weighted walk. */
-			scores[start + r] = has_missing(x, d) ?
+			scores[start + r] = row_has_missing(x, d) ?
 			    forest_score(f, x) : forest_score_of(f, sums[r]);
 		}
 	}

@@ -270,6 +270,11 @@ for l in sys.stdin:
 50	50	70	0.377372	normal" ]
 	run_split ifscore --json -m "$model" moved.tsv
 	[ "$out" = '{"temperature":50,"humidity":50,"sound":70,"score":0.377372,"anomaly_score":0,"status":"normal"}' ]
+	# An old cause goes too, with or without --explain.
+	ifscore --explain=all -m "$model" "$SHIPPED" >explained.tsv
+	run_split ifscore -m "$model" explained.tsv
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$out" | cmp - once.tsv
 	# A bad short row is padded to the columns kept.
 	printf 'status\ttemperature\thumidity\tscore\tsound\nx\t1\n' >short.tsv
 	run_split ifscore -m "$model" short.tsv

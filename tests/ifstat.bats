@@ -690,3 +690,53 @@ scored() {
 	grep -q -- '--delimiter CHAR .*\[tab\]$' <<<"$out"
 	grep -q -- '--group-by COLUMN .*\[off\]$' <<<"$out"
 }
+
+# Scored rows with a cause column (ifscore --explain=all): anomalies of
+# three causes on two machines, normal rows with causes of their own.
+with_causes() {
+	printf 'device\ttemp\tscore\tstatus\tcause\n'
+	printf 'm1\t20\t0.400000\tnormal\ttemp+\n'
+	printf 'm1\t90\t0.700000\tanomaly\ttemp+\n'
+	printf 'm1\t91\t0.710000\tanomaly\ttemp+\n'
+	printf 'm2\t1\t0.690000\tanomaly\ttemp-\n'
+	printf 'm2\t21\t0.650000\tanomaly\thum=\n'
+	printf 'm2\t22\t0.410000\tnormal\thum=\n'
+	printf 'm2\tx\t\terror\t\n'
+}
+
+@test "cause column: anomalies counted per cause, by name, after the rest" {
+	with_causes > in.tsv
+	run_split ifstat in.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(printf '%s\n' "$out" | tail -n 3)" = "$(printf '%s\n' \
+	    'cause_hum=	1' 'cause_temp+	2' 'cause_temp-	1')" ]
+	# The cause column is not summarised as a number.
+	[[ "$out" != *cause_mean* ]]
+	[ "$(printf '%s\n' "$out" | metric temp_mean_anomaly)" = 50.75 ]
+}
+
+@test "cause column: per group with -g, and in --json and --wide" {
+	with_causes > in.tsv
+	run_split ifstat -g device in.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(printf '%s\n' "$out" | grep cause_)" = "$(printf '%s\n' \
+	    'm1	cause_hum=	0' 'm1	cause_temp+	2' 'm1	cause_temp-	0' \
+	    'm2	cause_hum=	1' 'm2	cause_temp+	0' 'm2	cause_temp-	1')" ]
+	run_split bash -c 'ifstat --json in.tsv | jq -c "[.\"cause_temp+\", .\"cause_temp-\", .\"cause_hum=\"]"'
+	[ "$out" = "[2,1,1]" ]
+	ifstat --wide in.tsv > wide.tsv
+	# The last three columns.
+	[ "$(head -n 1 wide.tsv | awk -F'\t' '{ print $(NF-2), $(NF-1), $NF }')" = \
+	  'cause_hum= cause_temp+ cause_temp-' ]
+	[ "$(tail -n 1 wide.tsv | awk -F'\t' '{ print $(NF-2), $(NF-1), $NF }')" = '1 2 1' ]
+}
+
+@test "cause column: no anomalies, no cause metrics" {
+	printf 'score\tstatus\tcause\n0.400000\tnormal\ttemp+\n0.410000\tnormal\t\n' > in.tsv
+	run_split ifstat in.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[[ "$out" != *cause* ]]
+}

@@ -41,9 +41,9 @@ demo: all
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; PATH="$$PWD/bin:$$PATH"; \
 	echo '$$ iftrain -v -c 0.05 -o sensor.if data/sensor_data.tsv'; \
 	iftrain -v -c 0.05 -o "$$tmp/sensor.if" data/sensor_data.tsv; \
-	echo; echo '$$ sensorgen -r 50 -n 500 -k burst,spike | ifscore -m sensor.if | tee scored.tsv | grep --line-buffered anomaly'; \
+	echo; echo '$$ sensorgen -r 50 -n 500 -k burst,spike | ifscore -m sensor.if | tee scored.tsv | awk '"'"'NR == 1 || /anomaly$$/ { print; fflush() }'"'"; \
 	sensorgen -r 50 -n 500 -k burst,spike | ifscore -m "$$tmp/sensor.if" | \
-	  tee "$$tmp/scored.tsv" | grep --line-buffered anomaly || true; \
+	  tee "$$tmp/scored.tsv" | awk 'NR == 1 || /anomaly$$/ { print; fflush() }'; \
 	echo; echo '$$ ifstat scored.tsv'; \
 	ifstat "$$tmp/scored.tsv"
 
@@ -122,10 +122,11 @@ lint-man:
 check: test lint-man
 
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
-	cp $(BINS) $(DESTDIR)$(BINDIR)/
-	cp $(MAN1) $(DESTDIR)$(MANDIR)/man1/
-	cp $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -d -m 755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(MANDIR)/man5
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%)

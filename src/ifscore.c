@@ -305,6 +305,7 @@ row_of(struct tsv_row *r, const struct chunk *c, size_t i)
 	r->text = chunk_record(c, i, &r->len);
 	r->name = c->name[i];
 	r->line = c->line[i];
+	r->incomplete = c->incomplete[i];
 }
 
 /* Parse the chunk's records; a bad one's message goes to c->errors and

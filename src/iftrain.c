@@ -1,10 +1,10 @@
 /* iftrain: train an Isolation Forest from TSV and write a model file. */
-#define _XOPEN_SOURCE 700 /* realpath */
 #include "context.h"
 #include "forest.h"
 #include "merge.h"
 #include "metrics.h"
 #include "model.h"
+#include "num.h"
 #include "out.h"
 #include "parallel.h"
 #include "sample.h"
@@ -64,23 +64,22 @@ static const char help_text[] =
     "  -d, --delimiter CHAR        field delimiter [tab]\n"
     "  -e, --extension LEVEL       split by hyperplanes through LEVEL+1\n"
     "                              features (0 .. features-1) [0]\n"
-    "  -f, --features LIST         feature columns, comma-separated\n"
-    "                              [every numeric column but 'label']\n"
+    "  -f, --features LIST         feature columns, comma-separated [guessed\n"
+    "                              from the first rows, and told: iftrain(1)]\n"
     "  -g, --group COL             with -w: each value of COL is a series\n"
     "                              of its own [one series]\n"
     "  -j, --jobs N                worker threads [online CPUs]\n"
-    "  -m, --model MODEL           merge the trees of the MODELs, in order,\n"
-    "                              instead of training; with -c F, set the\n"
-    "                              threshold from the data\n"
+    "  -m, --model MODEL           merge these models' trees, in order\n"
+    "                              [train]; with -c F, threshold from data\n"
     "  -o, --output FILE           write the model to FILE, atomically [stdout]\n"
     "  -s, --sample-size N         rows per tree [min(256, rows)]\n"
     "  -t, --trees N               number of trees [100]\n"
     "  -v, --verbose               print a training summary on stderr\n"
     "  -w, --window N              add context features over the last N\n"
     "                              readings of each series [none]\n"
-    "  -x, --exclude LIST          columns not to use as features\n"
-    "      --columns NAMES         the input has no header line; NAMES\n"
-    "                              (comma-separated) are its columns\n"
+    "  -x, --exclude LIST          columns to leave out of the guess [none]\n"
+    "      --columns NAMES         headerless input, NAMES (comma-separated)\n"
+    "                              its columns [the header line]\n"
     "      --context LIST          with -w: context kinds: mean, std, dev,\n"
     "                              trend, same [" CONTEXT_DEFAULT_TEXT "]\n"
     "      --max-groups N          with -g: at most N series [10000]\n"
@@ -256,68 +255,299 @@ parse_options(struct options *o, int *argc, char ***argv)
 		usage_error("%s cannot be combined with --model", o->training_option);
 }
 
+/* --- The first rows ---------------------------------------------------- */
+
+/* Features are guessed from the first rows, not the first row alone: at
+ * most WINDOW_ROWS of them, and at most WINDOW_BYTES of text (at least
+ * one row).  They are kept, then trained on like the rest. */
+enum { WINDOW_ROWS = 1000, WINDOW_BYTES = 1 << 22 };
+
+struct window {
+	size_t nrow, row_cap;
+	char *text;               /* the records, back to back */
+	size_t text_len, text_cap;
+	size_t *start;            /* nrow + 1 offsets into text */
+	const char **name;        /* where each row came from */
+	unsigned long *line;
+	unsigned char *incomplete;
+	size_t ncolumn;
+	double *value;            /* nrow x ncolumn, for the guess */
+	unsigned char *status;    /* enum num_status; NUM_INVALID for a row
+	                             of the wrong width */
+};
+
+static void
+window_add(struct window *w, struct tsv *t)
+{
+	size_t i, at;
+
+	if (w->nrow == w->row_cap) {
+		/* From one row: a wide input fits few rows in the window,
+		 * and each takes ncolumn values. */
+		w->row_cap = w->row_cap ? 2 * w->row_cap : 1;
+		w->start = xreallocarray(w->start, w->row_cap + 1,
+		                         sizeof *w->start);
+		w->name = xreallocarray(w->name, w->row_cap, sizeof *w->name);
+		w->line = xreallocarray(w->line, w->row_cap, sizeof *w->line);
+		w->incomplete = xreallocarray(w->incomplete, w->row_cap, 1);
+		w->value = xreallocarray(w->value, w->row_cap,
+		                         w->ncolumn * sizeof *w->value);
+		w->status = xreallocarray(w->status, w->row_cap, w->ncolumn);
+	}
+	at = w->start[w->nrow] = w->text_len;
+	if (w->text_cap - at < t->record_len) {
+		w->text_cap = 2 * (at + t->record_len);
+		w->text = xrealloc(w->text, w->text_cap);
+	}
+	memcpy(w->text + at, t->record, t->record_len);
+	w->text_len += t->record_len;
+	w->name[w->nrow] = t->name;
+	w->line[w->nrow] = t->line;
+	w->incomplete[w->nrow] = (unsigned char)t->incomplete;
+	for (i = 0; i < w->ncolumn; i++) {
+		double *x = &w->value[w->nrow * w->ncolumn + i];
+		unsigned char *st = &w->status[w->nrow * w->ncolumn + i];
+
+		*st = NUM_INVALID;
+		if (t->nfield == t->ncolumn && !t->incomplete)
+			*st = (unsigned char)num_parse(t->field[i].p,
+			                               t->field[i].n, x);
+	}
+	w->nrow++;
+	w->start[w->nrow] = w->text_len;
+}
+
+/* Read the first rows into w; 0 when there is none. */
+static int
+window_fill(struct window *w, struct tsv *t, size_t max_rows)
+{
+	memset(w, 0, sizeof *w);
+	w->ncolumn = t->ncolumn;
+	while (w->nrow < max_rows && w->text_len < WINDOW_BYTES && tsv_next(t))
+		window_add(w, t);
+	return w->nrow > 0;
+}
+
+static void
+window_free(struct window *w)
+{
+	free(w->text);
+	free(w->start);
+	free(w->name);
+	free(w->line);
+	free(w->incomplete);
+	free(w->value);
+	free(w->status);
+}
+
 /* --- Choosing the feature columns ------------------------------------- */
 
-static int
-in_list(char **list, size_t n, const char *name)
-{
-	size_t i;
+/* Why a column is left out of a guess, or CHOSEN. */
+enum verdict { CHOSEN, TEXT, ID_NAME, ID_RISING, ID_DISTINCT };
 
-	for (i = 0; i < n; i++)
-		if (strcmp(list[i], name) == 0)
+static const char *const verdict_text[] = {
+	"", "not numeric", "an identifier's name",
+	"integers that only rise or only fall", "integers, all distinct"
+};
+
+/* An integer column is taken for a counter, an epoch or a row number when
+ * it only rises (or only falls) over MONOTONE_ROWS values or more, and
+ * for an identifier when its values are all distinct over DISTINCT_ROWS
+ * values or more (a sensor's integer readings repeat long before). */
+enum { MONOTONE_ROWS = 10, DISTINCT_ROWS = 100 };
+
+static int
+is_id_name(const char *name)
+{
+	static const char *const id_names[] = {
+		"id", "index", "time", "timestamp", "epoch", "date", "datetime"
+	};
+	size_t len = strlen(name), i, k;
+	char lower[16];
+
+	if (len > 3 && (strcmp(name + len - 3, "_id") == 0 ||
+	                strcmp(name + len - 3, "_ID") == 0))
+		return 1;
+	if (len >= sizeof lower)
+		return 0;
+	for (k = 0; k <= len; k++)
+		lower[k] = (char)(name[k] >= 'A' && name[k] <= 'Z' ?
+		                  name[k] - 'A' + 'a' : name[k]);
+	for (i = 0; i < sizeof id_names / sizeof id_names[0]; i++)
+		if (strcmp(lower, id_names[i]) == 0)
 			return 1;
 	return 0;
 }
 
-/* -f names them; otherwise every column whose value in the first row is a
- * number (or missing), except 'label' and those in -x. */
+static int
+compare_doubles(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether the column's integers are all distinct (sorted copy). */
+static int
+all_distinct(double *values, size_t n)
+{
+	size_t i;
+
+	qsort(values, n, sizeof *values, compare_doubles);
+	for (i = 1; i < n; i++)
+		if (values[i] == values[i - 1])
+			return 0;
+	return 1;
+}
+
+/* Column c of the window: a feature when most of its values are numbers
+ * (or all are missing) and it does not look like an identifier. */
+static enum verdict
+judge_column(const struct window *w, const char *name, size_t c,
+             double *scratch)
+{
+	size_t numbers = 0, text = 0, i;
+	int integers = 1, rising = 1, falling = 1;
+
+	for (i = 0; i < w->nrow; i++) {
+		double x = w->value[i * w->ncolumn + c];
+		unsigned char st = w->status[i * w->ncolumn + c];
+
+		if (st == NUM_MISSING)
+			continue;
+		if (st == NUM_INVALID) {
+			text++;
+			continue;
+		}
+		if (st == NUM_OK && numbers > 0) {
+			rising &= x > scratch[numbers - 1];
+			falling &= x < scratch[numbers - 1];
+		}
+		integers &= st == NUM_OK && x == floor(x) && fabs(x) < 0x1p53;
+		scratch[numbers++] = x;
+	}
+	/* A tie goes to the numbers: a glitch is then reported, not taken
+	 * for a text column. */
+	if (text > numbers)
+		return TEXT;
+	if (is_id_name(name))
+		return ID_NAME;
+	if (integers && numbers >= MONOTONE_ROWS && (rising || falling))
+		return ID_RISING;
+	if (integers && numbers >= DISTINCT_ROWS && all_distinct(scratch,
+	                                                         numbers))
+		return ID_DISTINCT;
+	return CHOSEN;
+}
+
+/* At most TELL_NAMES names of a wide input are listed. */
+enum { TELL_NAMES = 10 };
+
+/* The guess, told on stderr: what was chosen and what was left out. */
+static void
+tell_guess(const struct tsv *t, const struct window *w, const size_t *cols,
+           size_t n, const enum verdict *verdict)
+{
+	char **names = xreallocarray(NULL, n, sizeof *names), *list;
+	char more[48];
+	struct out left;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		names[i] = t->column[cols[i]];
+	list = join_names(names, n < TELL_NAMES ? n : TELL_NAMES);
+	snprintf(more, sizeof more, ", ... (%zu in all)", n);
+	warnf("features (guessed from the first %zu row%s; -f to choose): "
+	      "%s%s", w->nrow, w->nrow == 1 ? "" : "s", list,
+	      n > TELL_NAMES ? more : "");
+	free(list);
+	free(names);
+	out_init_memory(&left);
+	for (i = 0, n = 0; i < t->ncolumn; i++)
+		if (verdict[i] != CHOSEN && n++ < TELL_NAMES)
+			out_printf(&left, "%s%s (%s)", left.len ? ", " : "",
+			           t->column[i], verdict_text[verdict[i]]);
+	if (n > TELL_NAMES)
+		out_str(&left, ", ...");
+	out_char(&left, '\0');
+	if (left.len > 1)
+		warnf("left out: %s", left.buf);
+	free(left.buf);
+}
+
+/* Every column of the window but 'label' and those of -x, judged. */
+static size_t
+guess_features(const struct options *o, struct tsv *t,
+               const struct window *w, size_t *cols)
+{
+	enum verdict *verdict = xcalloc(t->ncolumn, sizeof *verdict);
+	double *scratch = xreallocarray(NULL, w->nrow, sizeof *scratch);
+	struct name_order *excluded = NULL;
+	char **exclude = NULL;
+	size_t nexclude = 0, n = 0, i;
+
+	if (o->exclude) {
+		exclude = split_list(o->exclude, &nexclude);
+		for (i = 0; i < nexclude; i++)
+			if (tsv_column(t, exclude[i]) < 0)
+				die("%s: no column '%s' for --exclude",
+				    t->name, exclude[i]);
+		excluded = names_sort(exclude, nexclude);
+	}
+	for (i = 0; i < t->ncolumn; i++) {
+		/* -g's column is a series' name, never a feature. */
+		if (strcmp(t->column[i], "label") == 0 ||
+		    (o->context.group &&
+		     strcmp(t->column[i], o->context.group) == 0) ||
+		    names_find(excluded, nexclude, t->column[i]) >= 0)
+			continue;
+		verdict[i] = judge_column(w, t->column[i], i, scratch);
+		if (verdict[i] == CHOSEN)
+			cols[n++] = i;
+	}
+	if (n == 0)
+		die("%s:%lu: no numeric columns to use as features",
+		    w->name[0], w->line[0]);
+	tell_guess(t, w, cols, n, verdict);
+	free(verdict);
+	free(scratch);
+	free(excluded);
+	free(exclude);
+	return n;
+}
+
+/* -f names them; otherwise they are guessed from the window. */
 static size_t *
-choose_features(const struct options *o, struct tsv *t, size_t *nfeature)
+choose_features(const struct options *o, struct tsv *t,
+                const struct window *w, size_t *nfeature)
 {
 	size_t *cols = xreallocarray(NULL, t->ncolumn, sizeof *cols);
-	size_t n = 0, nlist = 0, i;
+	struct name_order *sorted;
+	size_t nlist = 0;
+	char **list;
+	long missing, repeat;
 
-	if (o->features) {
-		char **list = split_list(o->features, &nlist);
-
-		for (i = 0; i < nlist; i++) {
-			long c = tsv_column(t, list[i]);
-
-			if (c < 0)
-				die("%s: no column '%s' for --features", t->name,
-				    list[i]);
-			if (in_list(list, i, list[i]))
-				die("--features names '%s' twice", list[i]);
-			cols[n++] = (size_t)c;
-		}
-		free(list);
-	} else {
-		char **exclude = NULL;
-		size_t nexclude = 0;
-
-		if (o->exclude) {
-			exclude = split_list(o->exclude, &nexclude);
-			for (i = 0; i < nexclude; i++)
-				if (tsv_column(t, exclude[i]) < 0)
-					die("%s: no column '%s' for --exclude",
-					    t->name, exclude[i]);
-		}
-		for (i = 0; i < t->ncolumn && i < t->nfield; i++) {
-			double x;
-			const struct tsv_field *f = &t->field[i];
-
-			if (strcmp(t->column[i], "label") == 0 ||
-			    in_list(exclude, nexclude, t->column[i]))
-				continue;
-			if (num_parse(f->p, f->n, &x) <= NUM_MISSING)
-				cols[n++] = i;
-		}
-		free(exclude);
-		if (n == 0)
-			die("%s:%lu: no numeric columns to use as features",
-			    t->name, t->line);
+	/* Before anything is guessed and told. */
+	if (o->context.group && tsv_column(t, o->context.group) < 0)
+		die("%s: no column '%s' for --group", t->name,
+		    o->context.group);
+	if (!o->features) {
+		*nfeature = guess_features(o, t, w, cols);
+		return cols;
 	}
-	*nfeature = n;
+	list = split_list(o->features, &nlist);
+	cols = xreallocarray(cols, nlist, sizeof *cols);
+	missing = tsv_find_columns(t, list, nlist, cols);
+	if (missing >= 0)
+		die("%s: no column '%s' for --features", t->name,
+		    list[missing]);
+	sorted = names_sort(list, nlist);
+	repeat = names_first_repeat(sorted, nlist);
+	if (repeat >= 0)
+		die("--features names '%s' twice", list[repeat]);
+	free(sorted);
+	free(list);
+	*nfeature = nlist;
 	return cols;
 }
 
@@ -348,11 +578,14 @@ fill_model(int fd, const char *name, const void *model)
 }
 
 /* Write to a temporary file beside path, then rename it into place: the
- * old model stays whole until the new one is complete on disk. */
+ * old model stays whole until the new one is complete on disk.  A signal
+ * that ends the program (SIGXFSZ too, past ulimit -f) removes it. */
 static void
 write_model_atomically(const struct model *m, const char *path)
 {
-	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+	static const int signals[] = {
+		SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGALRM, SIGXFSZ, SIGXCPU
+	};
 	struct sigaction sa;
 	size_t i;
 
@@ -370,9 +603,48 @@ write_model_atomically(const struct model *m, const char *path)
 	out_write_atomically(path, "model", fill_model, m);
 }
 
-/* -o FILE.  A regular file (or a link to one) is replaced atomically; a
- * FIFO, a device or /dev/stdout cannot be renamed over, so it is written
- * as it is. */
+/* Where a chain of symbolic links ends, the last one dangling or not, as
+ * a redirection (>) would write: a new string, or NULL when path is no
+ * link or the chain is too long (the write then fails by itself). */
+static char *
+link_target(const char *path)
+{
+	char *at = xstrdup(path);
+	int hops;
+
+	for (hops = 0; hops < 40; hops++) {
+		struct stat st;
+		char *target, *next, *slash;
+		ssize_t n;
+
+		if (lstat(at, &st) != 0 || !S_ISLNK(st.st_mode))
+			break;
+		target = xmalloc((size_t)st.st_size + 2);
+		n = readlink(at, target, (size_t)st.st_size + 1);
+		if (n < 0 || (size_t)n > (size_t)st.st_size) {
+			free(target);
+			break;
+		}
+		target[n] = '\0';
+		slash = strrchr(at, '/');
+		if (target[0] == '/' || slash == NULL) {
+			next = target;
+		} else {
+			/* Relative to the link's own directory. */
+			next = xasprintf("%.*s/%s", (int)(slash - at), at,
+			                 target);
+			free(target);
+		}
+		free(at);
+		at = next;
+	}
+	return at;
+}
+
+/* -o FILE.  A regular file is replaced atomically, and so is the file a
+ * symbolic link points at, existing or not: the link stays.  A FIFO, a
+ * device or /dev/stdout cannot be renamed over, so it is written as it
+ * is. */
 static void
 write_model_file(const struct model *m, const char *path)
 {
@@ -381,9 +653,8 @@ write_model_file(const struct model *m, const char *path)
 	int fd;
 
 	if (stat(path, &st) != 0 || S_ISREG(st.st_mode)) {
-		/* Through a symbolic link: replace what it points at. */
-		real = stat(path, &st) == 0 ? realpath(path, NULL) : NULL;
-		write_model_atomically(m, real ? real : path);
+		real = link_target(path);
+		write_model_atomically(m, real);
 		free(real);
 		return;
 	}
@@ -539,22 +810,6 @@ feeder_stop(struct feeder *f)
 		free(f->block[k]);
 }
 
-/* The row's context features, after its raw ones; -1 (reported) when it
- * starts a series beyond --max-groups. */
-static int
-add_context(const struct options *o, struct tsv *t, struct training *tr,
-            double *x)
-{
-	const struct tsv_field *g = tr->group_col >= 0 ?
-	                            &t->field[tr->group_col] : NULL;
-
-	if (context_apply(tr->context, g ? g->p : NULL, g ? g->n : 0, x) == 0)
-		return 0;
-	tsv_warn(t, tr->group_col, "a new group '%.*s' over --max-groups %zu",
-	         (int)g->n, g->p, o->max_groups);
-	return -1;
-}
-
 /* The model's features: the raw ones, and with -w the context features
  * after them (the group column is never a feature), with the state that
  * computes them. */
@@ -605,13 +860,45 @@ name_features(const struct options *o, struct tsv *t, struct model *m,
 	tr->context = context_new(&o->context, tr->nraw, o->max_groups);
 }
 
+/* A parsed row r (missing: tsv_row_features' count): into the feeder,
+ * with its context features; or counted as bad (missing < 0, reported;
+ * a new series beyond --max-groups, reported here) or as having no
+ * feature value. */
 static void
-read_rows(const struct options *o, struct tsv *t, struct model *m,
-          struct training *tr)
+keep_row(const struct options *o, struct tsv *t, struct training *tr,
+         struct feeder *f, const struct tsv_row *r, long missing, double *x)
 {
-	size_t d = m->forest.nfeature;
+	const struct tsv_field *g = tr->group_col >= 0 ?
+	                            &r->field[tr->group_col] : NULL;
+
+	if (missing < 0) {
+		tr->bad++;
+		return;
+	}
+	if ((size_t)missing == tr->nraw) {
+		tr->skipped_empty++;
+		return;
+	}
+	if (tr->context && context_apply(tr->context, g ? g->p : NULL,
+	                                 g ? g->n : 0, x) != 0) {
+		tsv_row_report(t, r->name, r->line, tr->group_col, NULL,
+		               "a new group '%.*s' over --max-groups %zu",
+		               (int)g->n, g->p, o->max_groups);
+		t->failed = 1;
+		tr->bad++;
+		return;
+	}
+	f->n[f->filling]++;
+}
+
+/* The window's rows, then the rest of the input. */
+static void
+read_rows(const struct options *o, struct tsv *t, const struct window *w,
+          struct model *m, struct training *tr)
+{
+	size_t d = m->forest.nfeature, i;
+	struct tsv_row row;
 	struct feeder f;
-	int first = 1;
 
 	tr->sampler = sampler_new(d, o->ntree,
 	                          o->sample_size ? o->sample_size : 256, o->seed);
@@ -624,25 +911,32 @@ read_rows(const struct options *o, struct tsv *t, struct model *m,
 		              o->seed);
 	}
 	feeder_start(&f, tr, d, o->threads);
-	/* The first record was read to choose the features. */
-	while (first || tsv_next(t)) {
+	memset(&row, 0, sizeof row);
+	for (i = 0; i < w->nrow; i++) {
 		double *x = feeder_row(&f);
-		long missing = tsv_features(t, tr->cols, tr->nraw, x);
+		long missing;
 
-		first = 0;
-		if (missing < 0) {
-			tr->bad++;
-			continue;
-		}
-		if ((size_t)missing == tr->nraw) {
-			tr->skipped_empty++;
-			continue;
-		}
-		if (tr->context && add_context(o, t, tr, x) < 0) {
-			tr->bad++;
-			continue;
-		}
-		f.n[f.filling]++;
+		row.text = w->text + w->start[i];
+		row.len = w->start[i + 1] - w->start[i];
+		row.name = w->name[i];
+		row.line = w->line[i];
+		row.incomplete = w->incomplete[i];
+		missing = tsv_row_features(t, &row, tr->cols, tr->nraw, x, NULL);
+		if (missing < 0)
+			t->failed = 1;
+		keep_row(o, t, tr, &f, &row, missing, x);
+	}
+	free(row.field);
+	while (tsv_next(t)) {
+		double *x = feeder_row(&f);
+		struct tsv_row live = { 0 };
+
+		live.name = t->name;
+		live.line = t->line;
+		live.field = t->field;
+		live.nfield = t->nfield;
+		keep_row(o, t, tr, &f, &live, t->incomplete ? -1 :
+		         tsv_features(t, tr->cols, tr->nraw, x), x);
 	}
 	feeder_stop(&f);
 }
@@ -791,6 +1085,7 @@ main(int argc, char *argv[])
 	struct tsv t;
 	struct model m;
 	struct training tr;
+	struct window window;
 
 	set_progname(argv[0]);
 	parse_options(&o, &argc, &argv);
@@ -807,10 +1102,10 @@ main(int argc, char *argv[])
 		tsv_set_columns(&t, o.columns, "--columns");
 	if (!tsv_read_header(&t))
 		exit(EXIT_TROUBLE);
-	if (!tsv_next(&t))
+	if (!window_fill(&window, &t, o.features ? 1 : WINDOW_ROWS))
 		die("%s: no data rows%s", t.name,
 		    t.headerless ? "" : " after the header");
-	tr.cols = choose_features(&o, &t, &tr.nraw);
+	tr.cols = choose_features(&o, &t, &window, &tr.nraw);
 	name_features(&o, &t, &m, &tr);
 	if ((size_t)o.extension >= m.forest.nfeature)
 		usage_error("invalid value '%lld' for --extension: must be at "
@@ -818,7 +1113,8 @@ main(int argc, char *argv[])
 		            m.forest.nfeature - 1);
 	m.forest.extension = (unsigned)o.extension;
 	m.forest.penalize_range = o.penalize_range;
-	read_rows(&o, &t, &m, &tr);
+	read_rows(&o, &t, &window, &m, &tr);
+	window_free(&window);
 	if (t.failed)
 		die("no model written: the input has errors");
 	m.rows = sampler_rows(tr.sampler);

@@ -153,29 +153,19 @@ model_merge_files(struct model *m, char **paths, size_t n,
 size_t *
 model_columns(const struct model *m, const struct tsv *t)
 {
-	size_t n = m->nraw, i, j;
-	size_t *cols;
+	size_t n = m->nraw;
+	size_t *cols = xreallocarray(NULL, n, sizeof *cols);
+	long missing = tsv_find_columns(t, m->feature, n, cols);
+	char *needed;
 
-	for (i = 0; i < n; i++) {
-		if (tsv_column(t, m->feature[i]) >= 0)
-			continue;
-		if (t->headerless)
-			fprintf(stderr, "%s: missing feature column '%s' in "
-			        "--columns", progname, m->feature[i]);
-		else
-			fprintf(stderr, "%s: %s:%lu: missing feature column "
-			        "'%s'", progname, t->name, t->line,
-			        m->feature[i]);
-		fputs(" (the model needs:", stderr);
-		for (j = 0; j < n; j++)
-			fprintf(stderr, "%s %s", j ? "," : "", m->feature[j]);
-		fputs(")\n", stderr);
-		exit(EXIT_TROUBLE);
-	}
-	cols = xreallocarray(NULL, n, sizeof *cols);
-	for (i = 0; i < n; i++)
-		cols[i] = (size_t)tsv_column(t, m->feature[i]);
-	return cols;
+	if (missing < 0)
+		return cols;
+	needed = join_names(m->feature, n);
+	if (t->headerless)
+		die("missing feature column '%s' in --columns (the model "
+		    "needs: %s)", m->feature[missing], needed);
+	die("%s:%lu: missing feature column '%s' (the model needs: %s)",
+	    t->name, t->line, m->feature[missing], needed);
 }
 
 /* Score the block's rows and keep their scores. */

@@ -8,9 +8,11 @@
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* --- Writing ---------------------------------------------------------- */
@@ -163,6 +165,7 @@ struct loader {
 	char *scratch;  /* freed however the loader ends */
 	unsigned char *parents; /* per node of the tree being read */
 	unsigned *depth;
+	unsigned long *feature_line; /* where each feature was named */
 	jmp_buf fail;   /* bad() returns to model_parse through it */
 	char *error;
 	size_t error_len;
@@ -185,6 +188,110 @@ bad(struct loader *l, const char *fmt, ...)
 	longjmp(l->fail, 1);
 }
 
+/* A model file may hold at most this many bytes: a pipe that never ends
+ * is not read until memory runs out. */
+#define MODEL_FILE_MAX ((size_t)INT32_MAX)
+
+/* Why slurp failed, when errno does not say. */
+enum slurp_error { SLURP_ERRNO, SLURP_DEVICE, SLURP_NOT_MODEL, SLURP_TOO_BIG };
+
+/* read(2), again after a signal. */
+static ssize_t
+read_some(int fd, char *buf, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = read(fd, buf, n);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+/* The whole of fd into buf (grown as needed, NUL-terminated) after the
+ * *len bytes already there; -1 with errno set or *why. */
+static int
+read_rest(int fd, char **buf, size_t *cap, size_t *len, enum slurp_error *why)
+{
+	for (;;) {
+		ssize_t r;
+
+		if (*cap - *len - 1 == 0) {
+			if (*cap > MODEL_FILE_MAX) {
+				*why = SLURP_TOO_BIG;
+				return -1;
+			}
+			*buf = xrealloc(*buf, *cap *= 2);
+		}
+		r = read_some(fd, *buf + *len, *cap - *len - 1);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		*len += (size_t)r;
+	}
+	if (*len > MODEL_FILE_MAX) {
+		*why = SLURP_TOO_BIG;
+		return -1;
+	}
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
+/* The whole file, NUL-terminated; NULL with errno set, or *why, on
+ * failure.  A device is refused, and the magic is checked on the first
+ * bytes before the rest is read: /dev/zero or an endless pipe of
+ * anything but a model ends at once. */
+static char *
+slurp(const char *path, size_t *len, enum slurp_error *why)
+{
+	static const char magic[] = MODEL_MAGIC " ";
+	size_t cap = 1 << 16;
+	struct stat st;
+	char *buf;
+	int fd = open(path, O_RDONLY);
+
+	*why = SLURP_ERRNO;
+	*len = 0;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return NULL;
+	}
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		*why = SLURP_DEVICE;
+	else if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > MODEL_FILE_MAX)
+		*why = SLURP_TOO_BIG;
+	if (*why != SLURP_ERRNO) {
+		close(fd);
+		return NULL;
+	}
+	if (S_ISREG(st.st_mode))
+		cap = (size_t)st.st_size + 2;
+	buf = xmalloc(cap);
+	while (*len < sizeof magic - 1) {
+		ssize_t r = read_some(fd, buf + *len, sizeof magic - 1 - *len);
+
+		if (r <= 0)
+			break;
+		*len += (size_t)r;
+	}
+	if (*len == sizeof magic - 1 && memcmp(buf, magic, *len) != 0)
+		*why = SLURP_NOT_MODEL;
+	if (*why != SLURP_ERRNO || read_rest(fd, &buf, &cap, len, why) < 0) {
+		int saved = errno;
+
+		free(buf);
+		close(fd);
+		errno = saved;
+		return NULL;
+	}
+	close(fd);
+	return buf;
+}
 
 /* Split the next line into words at single spaces; 0 at the end of the
  * file. */
@@ -202,6 +309,9 @@ next_line(struct loader *l)
 	*nl = '\0';
 	if (memchr(l->pos, '\0', (size_t)(nl - l->pos)) != NULL)
 		bad(l, "NUL byte in model");
+	if (nl > l->pos && nl[-1] == '\r')
+		bad(l, "carriage return at the end of the line (CRLF line "
+		    "endings?)");
 	if (nl == l->pos)
 		bad(l, "empty line");
 	p = l->pos;
@@ -352,6 +462,8 @@ read_key(struct loader *l, struct model *m, enum key k)
 			bad(l, "truncated model: %zu features promised",
 			    f->nfeature);
 		m->feature = xcalloc(f->nfeature, sizeof *m->feature);
+		l->feature_line = xcalloc(f->nfeature,
+		                          sizeof *l->feature_line);
 		break;
 	case KEY_TREES:
 		f->ntree = parse_count(l, v, "trees", 1 << 24);
@@ -376,6 +488,8 @@ read_key(struct loader *l, struct model *m, enum key k)
 		break;
 	case KEY_THRESHOLD:
 		m->threshold = parse_real(l, v, "threshold");
+		if (m->threshold < 0 || m->threshold > 1)
+			bad(l, "threshold: '%s' is out of range (0..1)", v);
 		break;
 	case KEY_SEED:
 		m->seed = parse_count(l, v, "seed", UINT64_MAX);
@@ -413,14 +527,27 @@ static void
 read_feature(struct loader *l, struct model *m, size_t i)
 {
 	char *name = line_rest(l);
-	size_t j;
 
 	if (name == NULL)
 		bad(l, "feature: missing name");
-	for (j = 0; j < i; j++)
-		if (strcmp(m->feature[j], name) == 0)
-			bad(l, "duplicate feature '%s'", name);
 	m->feature[i] = xstrdup(name);
+	l->feature_line[i] = l->line;
+}
+
+/* Two features of one name, by sorting: a model of many features loads
+ * in n log n.  Reported at the line of the first repeat. */
+static void
+check_feature_names(struct loader *l, const struct model *m)
+{
+	size_t n = m->forest.nfeature;
+	struct name_order *sorted = names_sort(m->feature, n);
+	long repeat = names_first_repeat(sorted, n);
+
+	free(sorted);
+	if (repeat < 0)
+		return;
+	l->line = l->feature_line[repeat];
+	bad(l, "duplicate feature '%s'", m->feature[repeat]);
 }
 
 /* A recipe comes whole, and the features it adds are named as it names
@@ -461,6 +588,7 @@ read_header(struct loader *l, struct model *m)
 {
 	int seen[NKEY] = { 0 };
 	size_t nfeature_seen = 0;
+	unsigned long line;
 	int k;
 
 	for (;;) {
@@ -496,6 +624,9 @@ read_header(struct loader *l, struct model *m)
 	if (nfeature_seen != m->forest.nfeature)
 		bad(l, "%zu 'feature' lines for 'features %zu'",
 		    nfeature_seen, m->forest.nfeature);
+	line = l->line;
+	check_feature_names(l, m);
+	l->line = line;
 	if (m->forest.extension >= m->forest.nfeature)
 		bad(l, "extension %u needs more than %zu features",
 		    m->forest.extension, m->forest.nfeature);
@@ -731,6 +862,7 @@ model_parse(struct model *m, char *text, size_t len, const char *name,
 	free(l->scratch);
 	free(l->parents);
 	free(l->depth);
+	free(l->feature_line);
 	free(l);
 	return ok ? 0 : -1;
 }
@@ -739,14 +871,26 @@ int
 model_load(struct model *m, const char *path, char *error,
            size_t error_len)
 {
+	enum slurp_error why;
 	size_t len;
-	char *text = read_whole_file(path, &len);
+	char *text = slurp(path, &len, &why);
 	int r;
 
 	if (text == NULL) {
-		snprintf(error, error_len, "cannot read model '%s': %s", path,
-		         strerror(errno));
 		memset(m, 0, sizeof *m);
+		if (why == SLURP_DEVICE)
+			snprintf(error, error_len, "cannot read model '%s': a "
+			         "device, not a file or a pipe", path);
+		else if (why == SLURP_NOT_MODEL)
+			snprintf(error, error_len, "%s:1: not an iftools model "
+			         "(expected '%s VERSION' on the first line)", path,
+			         MODEL_MAGIC);
+		else if (why == SLURP_TOO_BIG)
+			snprintf(error, error_len, "%s: model file larger than "
+			         "%zu bytes", path, MODEL_FILE_MAX);
+		else
+			snprintf(error, error_len, "cannot read model '%s': %s",
+			         path, strerror(errno));
 		return -1;
 	}
 	r = model_parse(m, text, len, path, error, error_len);

@@ -261,6 +261,31 @@ sync_directory_of(const char *path)
 	free(dir);
 }
 
+/* The temporary file beside path: "PATH.XXXXXX", its name cut short
+ * when the suffix would make it longer than the directory allows. */
+static char *
+temp_name_for(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	size_t dir_len = (size_t)(base - path), base_len = strlen(base);
+	char *dir = xmalloc(dir_len + 2), *temp;
+	long name_max;
+
+	memcpy(dir, path, dir_len);
+	strcpy(dir + dir_len, dir_len ? "" : ".");
+	name_max = pathconf(dir, _PC_NAME_MAX);
+	free(dir);
+	if (name_max < 14) /* unknown, or no limit */
+		name_max = 255;
+	if (base_len + 7 > (size_t)name_max)
+		base_len = (size_t)name_max - 7;
+	temp = xmalloc(dir_len + base_len + sizeof ".XXXXXX");
+	memcpy(temp, path, dir_len + base_len);
+	strcpy(temp + dir_len + base_len, ".XXXXXX");
+	return temp;
+}
+
 void
 out_write_atomically(const char *path, const char *what,
                      void (*fill)(int fd, const char *name,
@@ -268,7 +293,7 @@ out_write_atomically(const char *path, const char *what,
                      const void *arg)
 {
 	static int registered;
-	char *temp = xmalloc(strlen(path) + sizeof ".XXXXXX");
+	char *temp = temp_name_for(path);
 	mode_t mask;
 	int fd;
 
@@ -276,7 +301,6 @@ out_write_atomically(const char *path, const char *what,
 		atexit(remove_temp);
 		registered = 1;
 	}
-	sprintf(temp, "%s.XXXXXX", path);
 	fd = mkstemp(temp);
 	if (fd < 0) {
 		free(temp);

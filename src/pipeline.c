@@ -45,6 +45,7 @@ chunk_add(struct chunk *c, const struct tsv *t)
 	memcpy(c->text + at, t->record, t->record_len);
 	c->name[c->n] = t->name;
 	c->line[c->n] = t->line;
+	c->incomplete[c->n] = (unsigned char)t->incomplete;
 	c->start[++c->n] = at + t->record_len;
 }
 

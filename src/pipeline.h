@@ -35,6 +35,7 @@ struct chunk {
 	size_t start[CHUNK_ROWS + 1]; /* offsets of the records in text */
 	const char *name[CHUNK_ROWS]; /* the input each came from */
 	unsigned long line[CHUNK_ROWS];
+	unsigned char incomplete[CHUNK_ROWS]; /* a last line, no newline */
 	/* Set by the steps: */
 	unsigned char ok[CHUNK_ROWS]; /* 0: a bad row (chunk_mark_bad) */
 	size_t first_bad;             /* the first bad row, or n */

@@ -32,61 +32,60 @@ tsv_open(struct tsv *t, char **paths, int npaths, char delim)
 	t->buf = xmalloc(t->cap);
 }
 
-void
-tsv_close(struct tsv *t)
+static void
+free_columns(struct tsv *t)
 {
 	size_t i;
 
-	if (t->fd > 0)
-		close(t->fd);
 	for (i = 0; i < t->ncolumn; i++)
 		free(t->column[i]);
 	free(t->column);
+	free(t->column_order);
+	t->column = NULL;
+	t->column_order = NULL;
+	t->ncolumn = 0;
+}
+
+void
+tsv_close(struct tsv *t)
+{
+	if (t->fd > 0)
+		close(t->fd);
+	free_columns(t);
 	free(t->header);
 	free(t->field);
 	free(t->buf);
 	t->buf = NULL;
 }
 
-static void
-emit(struct out *to, const char *s)
-{
-	if (to)
-		out_str(to, s);
-	else
-		fputs(s, stderr);
-}
-
-/* "prog: NAME:LINE: field 'COL': message\n", to stderr or, from a thread
- * that must not interleave its messages, to a buffer. */
+/* "prog: NAME:LINE: field 'COL': message\n", its control characters
+ * escaped, to stderr or, from a thread that must not interleave its
+ * messages, to a buffer. */
 static void
 vreport_to(const struct tsv *t, const char *name, unsigned long line,
            long field, struct out *to, const char *fmt, va_list ap)
 {
-	char head[64], *msg;
-	va_list copy;
-	int n;
+	char *msg = xvasprintf(fmt, ap), *text, *shown;
 
-	va_copy(copy, ap);
-	n = vsnprintf(NULL, 0, fmt, copy);
-	va_end(copy);
-	msg = xmalloc(n > 0 ? (size_t)n + 1 : 1);
-	vsnprintf(msg, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
-	emit(to, progname);
-	emit(to, ": ");
-	emit(to, name);
-	snprintf(head, sizeof head, ":%lu: ", line);
-	emit(to, head);
-	if (field >= 0 && (size_t)field < t->ncolumn) {
-		emit(to, "field '");
-		emit(to, t->column[field]);
-		emit(to, "': ");
-	} else if (field >= 0) {
-		snprintf(head, sizeof head, "field %ld: ", field + 1);
-		emit(to, head);
+	if (field >= 0 && (size_t)field < t->ncolumn)
+		text = xasprintf("%s:%lu: field '%s': %s", name, line,
+		                 t->column[field], msg);
+	else if (field >= 0)
+		text = xasprintf("%s:%lu: field %ld: %s", name, line, field + 1,
+		                 msg);
+	else
+		text = xasprintf("%s:%lu: %s", name, line, msg);
+	shown = escape_text(text, strlen(text));
+	if (to) {
+		out_str(to, progname);
+		out_str(to, ": ");
+		out_str(to, shown);
+		out_char(to, '\n');
+	} else {
+		fprintf(stderr, "%s: %s\n", progname, shown);
 	}
-	emit(to, msg);
-	emit(to, "\n");
+	free(shown);
+	free(text);
 	free(msg);
 }
 
@@ -149,9 +148,14 @@ open_next(struct tsv *t)
 	while (t->next_path < t->npaths) {
 		t->name = t->paths[t->next_path++];
 		t->line = 0;
-		t->pos = t->len = t->line_end_known = 0;
+		t->pos = t->len = t->line_end_known = t->scanned = 0;
 		t->eof = t->read_error = 0;
+		if (strcmp(t->name, "-") == 0 && t->stdin_taken) {
+			/* Read to its end already: empty now, as for cat. */
+			continue;
+		}
 		if (strcmp(t->name, "-") == 0) {
+			t->stdin_taken = 1;
 			t->fd = STDIN_FILENO;
 			return 1;
 		}
@@ -255,22 +259,89 @@ fill(struct tsv *t)
 	return 1;
 }
 
-/* The next line of the current input into record; 0 at its end. */
+/* Stop reading the current input: its header cannot be used. */
+static void
+skip_input(struct tsv *t)
+{
+	t->pos = t->len;
+	t->scanned = 0;
+	t->eof = t->read_error = t->bad_input = 1;
+}
+
+/* Drop the rest of a line too long to keep, up to its newline; its start
+ * (and its line number) have been passed already. */
+static void
+skip_rest_of_line(struct tsv *t)
+{
+	for (;;) {
+		char *nl = memchr(t->buf + t->pos, '\n', t->len - t->pos);
+
+		t->scanned = 0;
+		if (nl != NULL) {
+			t->pos = (size_t)(nl - t->buf) + 1;
+			return;
+		}
+		t->pos = t->len;
+		if (!fill(t))
+			return;
+	}
+}
+
+/* A line longer than TSV_LINE_MAX, its first byte at t->pos: reported,
+ * and skipped (the whole input, when it is the header).  0 when the
+ * input cannot go on. */
+static int
+skip_long_line(struct tsv *t)
+{
+	t->line++;
+	if (t->reading_header) {
+		tsv_warn(t, -1, "header line longer than %lu bytes, input "
+		         "skipped", (unsigned long)TSV_LINE_MAX);
+		skip_input(t);
+		return 0;
+	}
+	tsv_warn(t, -1, "line longer than %lu bytes, line skipped",
+	         (unsigned long)TSV_LINE_MAX);
+	skip_rest_of_line(t);
+	return 1;
+}
+
+/* The next line of the current input into record; 0 at its end.  Each
+ * byte is searched for a newline once (scanned counts those searched),
+ * however the line arrives: a long line through a pipe comes in many
+ * small reads. */
 static int
 next_line(struct tsv *t)
 {
 	for (;;) {
-		char *start = t->buf + t->pos;
-		char *nl = memchr(start, '\n', t->len - t->pos);
+		char *start, *nl;
 		size_t n;
 
-		if (nl == NULL && fill(t))
-			continue;
-		if (nl == NULL && t->pos == t->len)
-			return 0;
+		nl = memchr(t->buf + t->pos + t->scanned, '\n',
+		            t->len - t->pos - t->scanned);
+		if (nl == NULL) {
+			t->scanned = t->len - t->pos;
+			if (t->scanned > TSV_LINE_MAX) {
+				if (!skip_long_line(t))
+					return 0;
+				continue;
+			}
+			if (fill(t))
+				continue;
+			if (t->pos == t->len)
+				return 0;
+		}
+		start = t->buf + t->pos;
 		n = nl ? (size_t)(nl - start) : t->len - t->pos;
+		if (n > TSV_LINE_MAX) {
+			if (!skip_long_line(t))
+				return 0;
+			continue;
+		}
 		t->pos += n + (nl != NULL);
+		t->scanned = 0;
 		t->line++;
+		t->incomplete = nl == NULL;
 		if (n > 0 && start[n - 1] == '\r')
 			n--;
 		if (t->line == 1 && n >= 3 && memcmp(start, "\xEF\xBB\xBF", 3) == 0) {
@@ -281,14 +352,18 @@ next_line(struct tsv *t)
 			/* Without its header an input cannot be read. */
 			tsv_warn(t, -1, "NUL byte in the header line, input "
 			         "skipped");
-			t->pos = t->len;
-			t->eof = t->read_error = t->bad_input = 1;
+			skip_input(t);
 			return 0;
 		}
 		if (memchr(start, '\0', n) != NULL) {
 			tsv_warn(t, -1, "NUL byte in line, line skipped");
 			continue;
 		}
+		/* A producer that died mid-line leaves a number cut short:
+		 * the caller gets the record, flagged, never silently. */
+		if (t->incomplete && n > 0 && !t->reading_header)
+			tsv_warn(t, -1, "incomplete last line (no newline at "
+			         "the end)");
 		t->record = start;
 		t->record_len = n;
 		return 1;
@@ -326,31 +401,17 @@ split(struct tsv *t)
 	                       &t->field_cap);
 }
 
-/* The first of the names field[0..n) that an earlier one repeats, or
- * NULL: a column is found by its name, so two cannot share one. */
-static const struct tsv_field *
-repeated_name(const struct tsv_field *field, size_t n)
-{
-	size_t i, j;
-
-	for (i = 0; i < n; i++)
-		for (j = 0; j < i; j++)
-			if (field[i].n == field[j].n &&
-			    memcmp(field[i].p, field[j].p, field[i].n) == 0)
-				return &field[i];
-	return NULL;
-}
-
-/* The header line and its column names, from the split record. */
-static void
+/* The header line and its column names, from the split record; the
+ * names are sorted once, so finding one, or one named twice, costs
+ * log n.  Returns -1, or the place of the first name that repeats an
+ * earlier one (and nothing is kept): a column is found by its name, so
+ * two cannot share one. */
+static long
 keep_columns(struct tsv *t, const char *header, size_t header_len)
 {
 	size_t i;
+	long repeat;
 
-	t->header_len = header_len;
-	t->header = xmalloc(header_len + 1);
-	memcpy(t->header, header, header_len);
-	t->header[header_len] = '\0';
 	t->ncolumn = t->nfield;
 	t->column = xreallocarray(NULL, t->ncolumn, sizeof *t->column);
 	for (i = 0; i < t->ncolumn; i++) {
@@ -358,6 +419,17 @@ keep_columns(struct tsv *t, const char *header, size_t header_len)
 		memcpy(t->column[i], t->field[i].p, t->field[i].n);
 		t->column[i][t->field[i].n] = '\0';
 	}
+	t->column_order = names_sort(t->column, t->ncolumn);
+	repeat = names_first_repeat(t->column_order, t->ncolumn);
+	if (repeat >= 0) {
+		free_columns(t);
+		return repeat;
+	}
+	t->header_len = header_len;
+	t->header = xmalloc(header_len + 1);
+	memcpy(t->header, header, header_len);
+	t->header[header_len] = '\0';
+	return -1;
 }
 
 /* Keep the first header and its column names; 0 (reported) when two
@@ -365,41 +437,39 @@ keep_columns(struct tsv *t, const char *header, size_t header_len)
 static int
 keep_header(struct tsv *t)
 {
-	const struct tsv_field *twice;
+	long repeat;
 
 	split(t);
-	twice = repeated_name(t->field, t->nfield);
-	if (twice != NULL) {
-		tsv_warn(t, -1, "duplicate column name '%.*s'", (int)twice->n,
-		         twice->p);
-		t->bad_input = 1;
-		return 0;
-	}
-	keep_columns(t, t->record, t->record_len);
-	return 1;
+	repeat = keep_columns(t, t->record, t->record_len);
+	if (repeat < 0)
+		return 1;
+	tsv_warn(t, -1, "duplicate column name '%.*s'",
+	         (int)t->field[repeat].n, t->field[repeat].p);
+	t->bad_input = 1;
+	return 0;
 }
 
 void
 tsv_set_columns(struct tsv *t, const char *names, const char *option)
 {
-	const struct tsv_field *twice;
 	char *header = xstrdup(names);
 	size_t i, len = strlen(names);
+	long repeat;
 
 	t->nfield = split_into(names, len, ',', &t->field, &t->field_cap);
 	for (i = 0; i < t->nfield; i++)
 		if (t->field[i].n == 0)
 			usage_error("invalid value '%s' for %s: an empty column "
 			            "name", names, option);
-	twice = repeated_name(t->field, t->nfield);
-	if (twice != NULL)
-		usage_error("invalid value '%s' for %s: column '%.*s' named "
-		            "twice", names, option, (int)twice->n, twice->p);
 	/* The header the input would have had, for a tool that shows it. */
 	for (i = 0; i < len; i++)
 		if (header[i] == ',')
 			header[i] = t->delim;
-	keep_columns(t, header, len);
+	repeat = keep_columns(t, header, len);
+	if (repeat >= 0)
+		usage_error("invalid value '%s' for %s: column '%.*s' named "
+		            "twice", names, option, (int)t->field[repeat].n,
+		            t->field[repeat].p);
 	free(header);
 	t->nfield = 0;
 	t->headerless = 1;
@@ -418,7 +488,15 @@ start_input(struct tsv *t)
 		while ((found = next_line(t)) && t->record_len == 0)
 			continue;
 		t->reading_header = 0;
-		if (found) {
+		if (found && memchr(t->record, '\r', t->record_len) != NULL) {
+			/* CR alone ends no line here: an old Mac file is one
+			 * long header, which would "succeed" with no rows. */
+			tsv_warn(t, -1, "carriage return inside the header line "
+			         "(CR-only line endings?), input skipped");
+		} else if (found) {
+			if (t->incomplete)
+				tsv_warn(t, -1, "incomplete last line (no "
+				         "newline at the end)");
 			if (t->header == NULL) {
 				if (keep_header(t))
 					return 1;
@@ -505,11 +583,22 @@ tsv_line_ready(struct tsv *t)
 long
 tsv_column(const struct tsv *t, const char *name)
 {
+	return names_find(t->column_order, t->ncolumn, name);
+}
+
+long
+tsv_find_columns(const struct tsv *t, char *const *names, size_t n,
+                 size_t *cols)
+{
 	size_t i;
 
-	for (i = 0; i < t->ncolumn; i++)
-		if (strcmp(t->column[i], name) == 0)
+	for (i = 0; i < n; i++) {
+		long c = tsv_column(t, names[i]);
+
+		if (c < 0)
 			return (long)i;
+		cols[i] = (size_t)c;
+	}
 	return -1;
 }
 
@@ -625,6 +714,8 @@ tsv_row_features(const struct tsv *t, struct tsv_row *r, const size_t *cols,
                  size_t n, double *x, struct out *errors)
 {
 	tsv_row_split(t, r);
+	if (r->incomplete)
+		return -1; /* reported by the reader */
 	return parse_features(t, r->field, r->nfield, r->name, r->line, cols,
 	                      n, x, errors);
 }

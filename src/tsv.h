@@ -4,12 +4,16 @@
  * when there are none.  Every input starts with a header line; the first
  * one names the columns and every later one must repeat it exactly.
  * A UTF-8 byte-order mark before a header and a CR before a newline are
- * dropped; blank lines are skipped; lines may be of any length.  Fields
- * are not NUL-terminated: the record stays intact so filters can pass it
- * through unchanged.
+ * dropped; blank lines are skipped.  A line may be up to TSV_LINE_MAX
+ * bytes long; a longer one is reported and skipped.  A last line without
+ * a newline is reported and flagged `incomplete`: the caller decides what
+ * it is worth.  Fields are not NUL-terminated: the record stays intact so
+ * filters can pass it through unchanged.  Standard input named twice is
+ * read once (the second time it is empty, as for cat).
  *
- * An input that cannot be opened or read, or whose header differs, is
- * reported, remembered in `failed` and skipped: the rest are still read.
+ * An input that cannot be opened or read, whose header differs, or whose
+ * header holds a CR (CR-only line endings) is reported, remembered in
+ * `failed` and skipped: the rest are still read.
  *
  * Headerless (tsv_set_columns): the columns are named by the caller and
  * every line of every input is a record, as in a split of a larger file
@@ -22,6 +26,10 @@
 #include <stddef.h>
 
 #include "num.h"
+#include "util.h"
+
+/* The longest line read, without its newline: 64 MiB. */
+#define TSV_LINE_MAX ((size_t)1 << 26)
 
 struct tsv_field {
 	const char *p;
@@ -35,6 +43,7 @@ struct tsv {
 	const char *name;         /* the input being read, for messages */
 	int fd;                   /* -1 between inputs */
 	int eof, read_error, reading_header;
+	int stdin_taken;          /* "-" was opened once already */
 	unsigned long line;       /* line number of the record in its input */
 	int failed;               /* something was reported: exit 2 */
 	int bad_input;            /* ... an input, not a row: unreadable,
@@ -44,9 +53,12 @@ struct tsv {
 	char *buf;
 	size_t cap, pos, len;
 	size_t line_end_known;    /* just past the last newline seen in buf */
+	size_t scanned;           /* bytes after pos known to hold no newline */
 
 	const char *record;       /* the current line, without its newline */
 	size_t record_len;
+	int incomplete;           /* the record is a last line with no newline
+	                             (reported already) */
 	struct tsv_field *field;
 	size_t nfield, field_cap;
 
@@ -54,6 +66,7 @@ struct tsv {
 	size_t header_len;
 	char **column;            /* its column names, NUL-terminated */
 	size_t ncolumn;
+	struct name_order *column_order; /* the names sorted, to find them */
 
 	/* Called before a read when no input is ready (it would block):
 	 * filters flush here, so output keeps pace with a slow input. */
@@ -90,8 +103,12 @@ void tsv_close(struct tsv *t);
 /* 1 when the next line is already buffered, so tsv_next will not wait. */
 int tsv_line_ready(struct tsv *t);
 
-/* The index of the column called name, or -1. */
+/* The index of the column called name, or -1 (in log(columns) time). */
 long tsv_column(const struct tsv *t, const char *name);
+/* The columns of names[0..n) into cols; -1, or the index of the first
+ * name that has no column. */
+long tsv_find_columns(const struct tsv *t, char *const *names, size_t n,
+                      size_t *cols);
 
 /* "prog: FILE:LINE: field 'NAME': message" (without the field part when
  * field < 0), and failed is set. */
@@ -121,6 +138,7 @@ struct tsv_row {
 	size_t len;
 	const char *name;
 	unsigned long line;
+	int incomplete;           /* a flagged last line: always bad */
 	struct tsv_field *field;
 	size_t nfield, field_cap;
 };

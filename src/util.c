@@ -21,17 +21,136 @@ set_progname(const char *argv0)
 	progname = slash ? slash + 1 : argv0;
 }
 
+size_t
+escape_controls(char *dst, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *p = dst;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != 0x7f) {
+			*p++ = (char)c;
+			continue;
+		}
+		*p++ = '\\';
+		if (c == '\t' || c == '\r' || c == '\n') {
+			*p++ = c == '\t' ? 't' : c == '\r' ? 'r' : 'n';
+			continue;
+		}
+		*p++ = 'x';
+		*p++ = hex[c >> 4];
+		*p++ = hex[c & 15];
+	}
+	*p = '\0';
+	return (size_t)(p - dst);
+}
+
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	va_list copy;
+	char *text;
+	int n;
+
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		die("message formatting failed");
+	text = xmalloc((size_t)n + 1);
+	vsnprintf(text, (size_t)n + 1, fmt, ap);
+	return text;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	return text;
+}
+
+char *
+join_names(char *const *names, size_t n)
+{
+	size_t len = 1, i;
+	char *text, *p;
+
+	for (i = 0; i < n; i++)
+		len += strlen(names[i]) + 2;
+	p = text = xmalloc(len);
+	for (i = 0; i < n; i++) {
+		size_t k = strlen(names[i]);
+
+		if (i > 0) {
+			memcpy(p, ", ", 2);
+			p += 2;
+		}
+		memcpy(p, names[i], k);
+		p += k;
+	}
+	*p = '\0';
+	return text;
+}
+
+char *
+escape_text(const char *s, size_t n)
+{
+	char *text;
+
+	if (n > (SIZE_MAX - 1) / 4)
+		die("out of memory");
+	text = xmalloc(4 * n + 1);
+	escape_controls(text, s, n);
+	return text;
+}
+
+/* s[0..n) escaped to f, a piece at a time through scratch[0..size). */
+static void
+put_escaped(FILE *f, const char *s, size_t n, char *scratch, size_t size)
+{
+	size_t piece = (size - 1) / 4;
+
+	while (n > 0) {
+		size_t take = n < piece ? n : piece;
+
+		fwrite(scratch, 1, escape_controls(scratch, s, take), f);
+		s += take;
+		n -= take;
+	}
+}
+
+/* One message line, its control characters escaped.  Formatted on the
+ * stack when it fits, so that "out of memory" itself needs no memory. */
 static void
 vwarn(const char *fmt, va_list ap)
 {
 	int saved = errno;
 	size_t len = strlen(fmt);
+	char text[1024], shown[4 * sizeof text], *heap = NULL, *msg = text;
+	va_list copy;
+	int n;
 
+	va_copy(copy, ap);
+	n = vsnprintf(text, sizeof text, fmt, copy);
+	va_end(copy);
+	if (n >= (int)sizeof text && (heap = malloc((size_t)n + 1)) != NULL) {
+		vsnprintf(heap, (size_t)n + 1, fmt, ap);
+		msg = heap;
+	}
 	fprintf(stderr, "%s: ", progname);
-	vfprintf(stderr, fmt, ap);
+	put_escaped(stderr, msg, strlen(msg), shown, sizeof shown);
 	if (len > 0 && fmt[len - 1] == ':')
 		fprintf(stderr, " %s", strerror(saved));
 	fputc('\n', stderr);
+	free(heap);
 }
 
 void
@@ -218,15 +337,86 @@ opt_real(const char *option, const char *arg, double min, double max,
 	return v;
 }
 
+/* A delimiter must never occur in what the tools themselves write or
+ * read as a value: the digits, signs, point and exponent of a number, the
+ * letters of NA, N/A, NaN, inf and of the statuses.  So every letter and
+ * digit, and '.', '+', '-' and '/', are refused. */
 char
 opt_delimiter(const char *arg)
 {
+	unsigned char c = (unsigned char)arg[0];
+
 	if (strcmp(arg, "\\t") == 0 || strcmp(arg, "tab") == 0)
 		return '\t';
-	if (strlen(arg) != 1 || arg[0] == '\n' || arg[0] == '\r')
+	if (c >= 0x80)
+		usage_error("invalid delimiter '%s': only single-byte "
+		            "characters are supported", arg);
+	if (strlen(arg) != 1 || c == '\n' || c == '\r')
 		usage_error("invalid delimiter '%s': must be one character",
 		            arg);
-	return arg[0];
+	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || strchr(".+-/", c) != NULL)
+		usage_error("invalid delimiter '%s': letters, digits and "
+		            "'.', '+', '-', '/' occur in values", arg);
+	return (char)c;
+}
+
+static int
+compare_names(const void *a, const void *b)
+{
+	const struct name_order *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+struct name_order *
+names_sort(char *const *names, size_t n)
+{
+	struct name_order *sorted = xreallocarray(NULL, n, sizeof *sorted);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sorted[i].name = names[i];
+		sorted[i].index = i;
+	}
+	qsort(sorted, n, sizeof *sorted, compare_names);
+	return sorted;
+}
+
+long
+names_first_repeat(const struct name_order *sorted, size_t n)
+{
+	size_t i, first = n;
+
+	/* Equal names sit together, by position: the second of each group
+	 * repeats its first. */
+	for (i = 1; i < n; i++)
+		if (strcmp(sorted[i].name, sorted[i - 1].name) == 0 &&
+		    (i < 2 || strcmp(sorted[i - 1].name, sorted[i - 2].name)
+		              != 0) && sorted[i].index < first)
+			first = sorted[i].index;
+	return first < n ? (long)first : -1;
+}
+
+long
+names_find(const struct name_order *sorted, size_t n, const char *name)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(sorted[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n && strcmp(sorted[lo].name, name) == 0)
+		return (long)sorted[lo].index;
+	return -1;
 }
 
 char **

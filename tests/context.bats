@@ -149,7 +149,7 @@ Try 'iftrain --help' for more information." ]
 
 @test "iftrain: a window too large for the memory cap" {
 	small_series >w.tsv
-	run_split iftrain -w 1048576 -g device --max-groups 100000000 -o m.if w.tsv
+	run_split iftrain -w 1048576 -g device --max-groups 100000000 -f x -o m.if w.tsv
 	[ "$status" -eq 2 ]
 	[ "$err" = "iftrain: invalid value '1048576' for --window: the windows of 100000000 groups (--max-groups) could take more than 4 GiB
 Try 'iftrain --help' for more information." ]
@@ -159,7 +159,7 @@ Try 'iftrain --help' for more information." ]
 @test "iftrain: more groups than --max-groups: no model written" {
 	small_series >w.tsv
 	echo old >m.if
-	run_split iftrain -w 3 -g device --max-groups 1 -o m.if w.tsv
+	run_split iftrain -w 3 -g device --max-groups 1 -f x -o m.if w.tsv
 	[ "$status" -eq 2 ]
 	[ "$err" = "iftrain: w.tsv:3: field 'device': a new group 'B' over --max-groups 1
 iftrain: w.tsv:7: field 'device': a new group 'B' over --max-groups 1

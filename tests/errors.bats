@@ -113,7 +113,7 @@ long_size() {
 @test "iftrain: no header: the first line names the features (it cannot be told from data)" {
 	printf '50\t60\t70\n51\t61\t71\n52\t60\t75\n' >nohdr.tsv
 	check iftrain nohdr.tsv
-	expect 0 ""
+	expect 0 "iftrain: features (guessed from the first 2 rows; -f to choose): 50, 60, 70"
 	[ "$(printf '%s\n' "$out" | grep '^feature')" = "features 3
 feature 50
 feature 60
@@ -151,6 +151,45 @@ feature 70" ]
 	[ -z "$out" ]
 }
 
+@test "iftrain: a duplicate among 100,000 column names (20,000 under valgrind)" {
+	n=100000
+	[ -z "${IFTOOLS_SLOW:-}" ] || n=20000
+	awk -v n="$n" 'BEGIN {
+		for (c = 1; c <= n; c++) printf "%sc%d", (c > 1 ? "\t" : ""), (c == n ? 7 : c)
+		print ""
+		for (c = 1; c <= n; c++) printf "%s1", (c > 1 ? "\t" : "")
+		print ""
+	}' >wide.tsv
+	check iftrain wide.tsv
+	expect 2 "iftrain: wide.tsv:1: duplicate column name 'c7'"
+	[ -z "$out" ]
+}
+
+@test "ifscore: CR-only line endings are reported, not read as one header" {
+	model="$(shipped_model)"
+	printf 'temperature\thumidity\tsound\r50\t60\t70\r51\t61\t71\r' >mac.tsv
+	check ifscore -m "$model" mac.tsv
+	expect 2 "ifscore: mac.tsv:1: carriage return inside the header line (CR-only line endings?), input skipped"
+	[ -z "$out" ]
+	check iftrain mac.tsv
+	expect 2 "iftrain: mac.tsv:1: carriage return inside the header line (CR-only line endings?), input skipped"
+}
+
+@test "ifscore: control characters in a bad value or a name are escaped" {
+	model="$(shipped_model)"
+	printf 'temperature\thumidity\tsound\n5\033[31m\t6\r0\t7\001\n' >ctl.tsv
+	check ifscore -m "$model" ctl.tsv
+	expect 2 "ifscore: ctl.tsv:2: field 'temperature': invalid number '5\\x1b[31m'"
+	printf 'temperature\thumidity\tsound\n50\t6\r0\t7\001\n' >ctl.tsv
+	check ifscore -m "$model" ctl.tsv
+	expect 2 "ifscore: ctl.tsv:2: field 'humidity': invalid number '6\\r0'"
+	printf 'temp\033erature\tx\n1\t2\n' >name.tsv
+	check ifscore -m "$model" name.tsv
+	expect 2 "ifscore: name.tsv:1: missing feature column 'temperature' (the model needs: temperature, humidity, sound)"
+	check iftrain -f "x,$(printf 'bad\033')" name.tsv
+	expect 2 "iftrain: name.tsv: no column 'bad\\x1b' for --features"
+}
+
 @test "ifscore: a missing feature column names what the model needs" {
 	model="$(shipped_model)"
 	printf 'humidity\ttemperature\tlabel\n60\t50\t0\n' >miss.tsv
@@ -163,7 +202,7 @@ feature 70" ]
 
 @test "iftrain: too few fields" {
 	sensor_rows "50 60 70" "51 61" "52 62 72" >few.tsv
-	check iftrain few.tsv
+	check iftrain -f temperature,humidity,sound few.tsv
 	expect 2 "iftrain: few.tsv:3: expected 3 fields, found 2
 iftrain: no model written: the input has errors"
 	[ -z "$out" ]
@@ -199,7 +238,7 @@ iftrain: no model written: the input has errors"
 
 @test "iftrain: '3.4.5' in a feature" {
 	sensor_rows "50 60 70" "50 3.4.5 70" >bad.tsv
-	check iftrain bad.tsv
+	check iftrain -f temperature,humidity,sound bad.tsv
 	expect 2 "iftrain: bad.tsv:3: field 'humidity': invalid number '3.4.5'
 iftrain: no model written: the input has errors"
 	[ -z "$out" ]
@@ -216,7 +255,7 @@ iftrain: no model written: the input has errors"
 
 @test "iftrain: '0x1p3' (a C hex float) in a feature" {
 	sensor_rows "50 60 70" "50 60 0x1p3" >bad.tsv
-	check iftrain bad.tsv
+	check iftrain -f temperature,humidity,sound bad.tsv
 	expect 2 "iftrain: bad.tsv:3: field 'sound': invalid number '0x1p3'
 iftrain: no model written: the input has errors"
 	[ -z "$out" ]
@@ -233,7 +272,7 @@ iftrain: no model written: the input has errors"
 
 @test "iftrain: 'inf' in a feature" {
 	sensor_rows "50 60 70" "inf 60 70" >bad.tsv
-	check iftrain bad.tsv
+	check iftrain -f temperature,humidity,sound bad.tsv
 	expect 2 "iftrain: bad.tsv:3: field 'temperature': invalid number 'inf'
 iftrain: no model written: the input has errors"
 	[ -z "$out" ]
@@ -279,6 +318,58 @@ normal" ]
 
 # --- long lines, NUL bytes, encodings -----------------------------------------------
 
+@test "ifscore: an incomplete last line is reported and written as 'error', for every -j" {
+	model="$(shipped_model)"
+	printf 'temperature\thumidity\tsound\n50\t60\t70\n51\t61\t7' >cut.tsv
+	for j in 1 2; do
+		check ifscore -j "$j" -m "$model" cut.tsv
+		expect 2 "ifscore: cut.tsv:3: incomplete last line (no newline at the end)"
+		[ "$out" = "temperature	humidity	sound	score	status
+50	60	70	0.397770	normal
+51	61	7		error" ]
+	done
+	check ifscore --json -m "$model" cut.tsv
+	expect 2 "ifscore: cut.tsv:3: incomplete last line (no newline at the end)"
+	[ "$(printf '%s\n' "$out" | tail -n 1)" = '{"temperature":51,"humidity":61,"sound":7,"score":null,"anomaly_score":null,"status":"error"}' ]
+	# A header alone, cut short.
+	printf 'temperature\thumidity\tsound' >hdr.tsv
+	check ifscore -m "$model" hdr.tsv
+	expect 2 "ifscore: hdr.tsv:1: incomplete last line (no newline at the end)"
+	# With --strict, the first bad row ends the output.
+	check ifscore --strict -m "$model" cut.tsv
+	expect 2 "ifscore: cut.tsv:3: incomplete last line (no newline at the end)"
+}
+
+@test "ifscore: a line over 64 MiB is skipped and reported, in a file or a pipe" {
+	model="$(shipped_model)"
+	{
+		printf 'temperature\thumidity\tsound\tnote\n50\t60\t70\t'
+		head -c 67108864 /dev/zero | tr '\0' x
+		printf '\n51\t61\t71\tshort\n'
+	} >huge.tsv
+	check ifscore -m "$model" huge.tsv
+	expect 2 "ifscore: huge.tsv:2: line longer than 67108864 bytes, line skipped"
+	[ "$out" = "temperature	humidity	sound	note	score	status
+51	61	71	short	0.401093	normal" ]
+	check bash -c 'cat "$2" | ifscore -m "$1"' _ "$model" huge.tsv
+	expect 2 "ifscore: -:2: line longer than 67108864 bytes, line skipped"
+	# 64 MiB and its newline is the longest line read.
+	{
+		printf 'temperature\thumidity\tsound\tnote\n50\t60\t70\t'
+		head -c $((67108864 - 9)) /dev/zero | tr '\0' x
+		printf '\n'
+	} >max.tsv
+	check bash -c 'cat "$2" | ifscore -m "$1" | cut -c 1-9,67108860-' _ "$model" max.tsv
+	expect 0 ""
+	[ "$(printf '%s\n' "$out" | tail -n 1)" = "50	60	70	xxxxx	0.397770	normal" ]
+}
+
+@test "iftrain: a header over 64 MiB skips the input" {
+	{ head -c 67108865 /dev/zero | tr '\0' x; printf '\n1\n'; } >huge.tsv
+	check iftrain huge.tsv
+	expect 2 "iftrain: huge.tsv:1: header line longer than 67108864 bytes, input skipped"
+}
+
 @test "ifscore: a 10 MB line passes through whole (2 MB under valgrind)" {
 	model="$(shipped_model)"
 	n="$(long_size)"
@@ -304,7 +395,7 @@ normal" ]
 		head -c "$n" /dev/zero | tr '\0' x
 		printf '\n51\t61\t71\tshort\n52\t59\t75\tshort\n'
 	} >long.tsv
-	check iftrain -v long.tsv
+	check iftrain -f temperature,humidity,sound -v long.tsv
 	expect 0 "iftrain: rows read: 3, used: 3, skipped for no feature value: 0
 iftrain: features: temperature, humidity, sound
 iftrain: trees: 100, sample size: 3, threshold: 0.500000 (contamination auto)
@@ -337,7 +428,7 @@ iftrain: Normal: 3, Anomalies: 0, Anomaly Ratio: 0.00%"
 
 @test "iftrain: a NUL byte: no model" {
 	printf 'temperature\thumidity\tsound\n50\t60\t70\n51\t61\t71\0\n' >nul.tsv
-	check iftrain nul.tsv
+	check iftrain -f temperature,humidity,sound nul.tsv
 	expect 2 "iftrain: nul.tsv:3: NUL byte in line, line skipped
 iftrain: no model written: the input has errors"
 	[ -z "$out" ]
@@ -364,7 +455,7 @@ iftrain: no model written: the input has errors"
 @test "iftrain and ifscore: invalid UTF-8 in the header is just bytes" {
 	printf 'temp\377\376erature\thumidity\tsound\n50\t60\t70\n52\t60\t71\n49\t58\t69\n' >latin.tsv
 	check iftrain -o latin.if latin.tsv
-	expect 0 ""
+	expect 0 "$(printf 'iftrain: features (guessed from the first 3 rows; -f to choose): temp\377\376erature, humidity, sound')"
 	[ "$(sed -n 3p latin.if)" = "$(printf 'feature temp\377\376erature')" ]
 	check ifscore -m latin.if latin.tsv
 	expect 0 ""
@@ -387,8 +478,8 @@ iftrain: no model written: the input has errors"
 @test "iftrain: a BOM and CRLF line ends train the model the LF file trains" {
 	head -n 40 "$SHIPPED" >lf.tsv
 	{ printf '\357\273\277'; sed 's/$/\r/' lf.tsv; } >crlf.tsv
-	iftrain -c 0.05 -o lf.if lf.tsv
-	check iftrain -c 0.05 -o crlf.if crlf.tsv
+	iftrain -f temperature,humidity,sound -c 0.05 -o lf.if lf.tsv
+	check iftrain -f temperature,humidity,sound -c 0.05 -o crlf.if crlf.tsv
 	expect 0 ""
 	cmp lf.if crlf.if
 }
@@ -427,8 +518,8 @@ iftrain: no model written: the input has errors"
 @test "iftrain: blank lines change nothing in the model" {
 	head -n 30 "$SHIPPED" >plain.tsv
 	sed 'G' plain.tsv >blank.tsv   # a blank line after every line
-	iftrain -o plain.if plain.tsv
-	check iftrain -o blank.if blank.tsv
+	iftrain -f temperature,humidity,sound -o plain.if plain.tsv
+	check iftrain -f temperature,humidity,sound -o blank.if blank.tsv
 	expect 0 ""
 	cmp plain.if blank.if
 }
@@ -437,7 +528,7 @@ iftrain: no model written: the input has errors"
 
 @test "iftrain: one training row: every tree is one leaf, sample size 1" {
 	printf 'a\tb\n1\t2\n' >one.tsv
-	check iftrain -c 0.05 -v -o one.if one.tsv
+	check iftrain -f a,b -c 0.05 -v -o one.if one.tsv
 	expect 0 "iftrain: rows read: 1, used: 1, skipped for no feature value: 0
 iftrain: features: a, b
 iftrain: trees: 100, sample size: 1, threshold: 1.000000 (contamination set)
@@ -455,7 +546,7 @@ iftrain: Normal: 1, Anomalies: 0, Anomaly Ratio: 0.00%"
 	# With -c the threshold is the rows' own (equal) score, so none is
 	# above it; the auto threshold's verdict is in shapes.bats.
 	{ printf 'a\tb\n'; for i in $(seq 300); do printf '7\t-3.5\n'; done; } >same.tsv
-	check iftrain -c 0.05 -v -o same.if same.tsv
+	check iftrain -f a,b -c 0.05 -v -o same.if same.tsv
 	expect 0 "iftrain: rows read: 300, used: 300, skipped for no feature value: 0
 iftrain: features: a, b
 iftrain: trees: 100, sample size: 256, threshold: 0.500000 (contamination set)
@@ -477,7 +568,7 @@ iftrain: Normal: 300, Anomalies: 0, Anomaly Ratio: 0.00%"
 		}
 	}' >wide.tsv
 	check iftrain -t 10 -o wide.if wide.tsv
-	expect 0 ""
+	expect 0 "iftrain: features (guessed from the first 20 rows; -f to choose): c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, ... ($ncol in all)"
 	[ "$(sed -n 's/^features //p' wide.if)" -eq "$ncol" ]
 	check ifscore -m wide.if wide.tsv
 	expect 0 ""
@@ -519,7 +610,7 @@ iftrain: Normal: 300, Anomalies: 0, Anomaly Ratio: 0.00%"
 }
 
 @test "iftrain -e 3 on three features (checked once the header is read)" {
-	check iftrain -e 3 "$SHIPPED"
+	check iftrain -f temperature,humidity,sound -e 3 "$SHIPPED"
 	expect_usage iftrain "invalid value '3' for --extension: must be at most 2 (features - 1)"
 }
 

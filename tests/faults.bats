@@ -60,11 +60,11 @@ CLOSED="Bad file descriptor"
 }
 
 @test "iftrain: /dev/full and a closed stdout" {
-	write_fails '>/dev/full' "iftrain: write error on standard output: $FULL" iftrain "$SHIPPED"
-	write_fails '>&-' "iftrain: write error on standard output: $CLOSED" iftrain "$SHIPPED"
+	write_fails '>/dev/full' "iftrain: write error on standard output: $FULL" iftrain -f temperature,humidity,sound "$SHIPPED"
+	write_fails '>&-' "iftrain: write error on standard output: $CLOSED" iftrain -f temperature,humidity,sound "$SHIPPED"
 	write_fails '>&-' "iftrain: write error: $CLOSED" iftrain --help
 	# -o writes to its file, not to stdout: a closed stdout does not matter.
-	run_split bash -c 'iftrain -t 5 -o model.if "$1" >&-' _ "$SHIPPED"
+	run_split bash -c 'iftrain -f temperature,humidity,sound -t 5 -o model.if "$1" >&-' _ "$SHIPPED"
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
 	loads model.if
@@ -126,7 +126,7 @@ head_one() {
 @test "iftrain (a large model) | head -1 ends quietly" {
 	trees=2000
 	[ -z "${IFTOOLS_SLOW:-}" ] || trees=200
-	head_one iftrain -t "$trees" "$SHIPPED"
+	head_one iftrain -f temperature,humidity,sound -t "$trees" "$SHIPPED"
 	[ "$out" = "iforest 2" ]
 	[ "$tool_status" -eq 141 ]
 }
@@ -160,7 +160,7 @@ big_trees() {
 
 # A small model at model.if and a copy in old.if.
 old_model() {
-	iftrain -t 3 --seed 7 -o model.if "$SHIPPED"
+	iftrain -f temperature,humidity,sound -t 3 --seed 7 -o model.if "$SHIPPED"
 	cp model.if old.if
 }
 
@@ -171,7 +171,7 @@ stop_mid_write() {
 	# Background jobs of a non-interactive shell ignore SIGINT, and a
 	# suite run under nohup ignores SIGHUP; env puts back the defaults the
 	# signals would meet in a terminal (or ignores, with --ignore-signal).
-	env ${1:-"--default-signal=HUP,INT,TERM"} iftrain -t "$(big_trees)" -o model.if "$SHIPPED" \
+	env ${1:-"--default-signal=HUP,INT,TERM"} iftrain -f temperature,humidity,sound -t "$(big_trees)" -o model.if "$SHIPPED" \
 	    >iftrain.out 2>iftrain.err &
 	pid=$!
 	temp=
@@ -193,7 +193,7 @@ stop_mid_write() {
 # The complete big model, made once per file.
 full_model() {
 	local model="$BATS_FILE_TMPDIR/full.if"
-	[ -s "$model" ] || iftrain -t "$(big_trees)" -o "$model" "$SHIPPED"
+	[ -s "$model" ] || iftrain -f temperature,humidity,sound -t "$(big_trees)" -o "$model" "$SHIPPED"
 	echo "$model"
 }
 
@@ -244,6 +244,18 @@ killed_by() {
 
 @test "iftrain -o hung up with SIGHUP mid-write: no temporary file, old model intact" {
 	killed_by HUP 129
+}
+
+@test "iftrain -o past ulimit -f (SIGXFSZ): no temporary file, old model intact" {
+	old_model
+	# 100 blocks hold the old model, not the big new one.
+	run_split bash -c 'ulimit -f 100; exec iftrain -f temperature,humidity,sound -t "$1" -o model.if "$2"' _ "$(big_trees)" "$SHIPPED"
+	echo "status=$status err=$err"
+	[ "$status" -eq $((128 + $(kill -l XFSZ))) ]
+	[ -z "$(without_valgrind_notes "$err")" ]
+	cmp model.if old.if
+	run_split bash -c 'ls -A | grep "^model\.if\."'
+	[ -z "$out" ]
 }
 
 @test "iftrain -o under nohup: an ignored SIGHUP stays ignored, the model is written" {

@@ -462,6 +462,10 @@ ifscore: in.tsv:5: expected 4 fields, found 2" ]
 	assert_usage_error "ifscore: unrecognized option '--bogus'"
 	run_split ifscore -d ab -m m.if
 	assert_usage_error "ifscore: invalid delimiter 'ab': must be one character"
+	run_split ifscore -d 5 -m m.if
+	assert_usage_error "ifscore: invalid delimiter '5': letters, digits and '.', '+', '-', '/' occur in values"
+	run_split ifscore -d é -m m.if
+	assert_usage_error "ifscore: invalid delimiter 'é': only single-byte characters are supported"
 }
 
 @test "ifscore: a model that does not exist" {
@@ -535,6 +539,20 @@ ifscore: in.tsv:5: expected 4 fields, found 2" ]
 	ifscore -m "$model" a.tsv - <b.tsv | cmp - whole.tsv
 }
 
+@test "ifscore: standard input named twice is read once, as cat reads it" {
+	model="$(shipped_model)"
+	ifscore -m "$model" "$SHIPPED" >whole.tsv
+	run_split bash -c 'ifscore -m "$1" - - <"$2"' _ "$model" "$SHIPPED"
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	printf '%s\n' "$out" | cmp - whole.tsv
+	head -n 501 "$SHIPPED" >a.tsv
+	run_split bash -c 'ifscore -m "$1" - a.tsv - <"$2"' _ "$model" "$SHIPPED"
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$(printf '%s\n' "$out" | wc -l)" -eq $((1051 + 500)) ]
+}
+
 @test "ifscore: a file whose header differs is reported and skipped, the rest scored" {
 	model="$(shipped_model)"
 	head -n 5 "$SHIPPED" >a.tsv
@@ -582,6 +600,20 @@ ifscore: in.tsv:5: expected 4 fields, found 2" ]
 	model="$(shipped_model)"
 	run_split ifscore -m "$model" --print-model "$SHIPPED"
 	assert_usage_error "ifscore: --print-model reads no input files"
+}
+
+@test "ifscore(1): the EXAMPLES that show output print what they show" {
+	check_man_examples ifscore.1
+}
+
+@test "ifscore --help: defaults in brackets, never '(default ...)'" {
+	run_split ifscore --help
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[[ "$out" != *"(default"* ]]
+	[[ "$out" == *"field delimiter [tab]"* ]]
+	[[ "$out" == *"scoring threads [online CPUs]"* ]]
+	[[ "$out" == *"[the model's]"* ]]
 }
 
 @test "ifscore -j: the reader's own messages keep their place among the rows' messages" {

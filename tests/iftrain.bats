@@ -4,6 +4,9 @@
 
 load test_helper
 
+# What iftrain says when it guesses the shipped data's features.
+GUESS="iftrain: features (guessed from the first 1000 rows; -f to choose): temperature, humidity, sound"
+
 SHIPPED="$DATA/sensor_data.tsv"
 
 # A small valid input whose fourth line is "$1" (tab-separated fields).
@@ -65,7 +68,7 @@ Try 'iftrain --help' for more information." ]
 
 @test "iftrain with no options writes the model to stdout with the default header" {
 	iftrain "$SHIPPED" >m.if 2>err
-	[ ! -s err ]
+	[ "$(cat err)" = "$GUESS" ]
 	[ "$(sed -n 1,12p m.if)" = "iforest 2
 features 3
 feature temperature
@@ -87,7 +90,7 @@ penalize_range 1" ]
 }
 
 @test "iftrain -c 0.05 -v: Normal: 997, Anomalies: 53, Anomaly Ratio: 5.05%" {
-	run_split iftrain --no-penalize-range -c 0.05 -v -o m.if "$SHIPPED"
+	run_split iftrain --no-penalize-range -f temperature,humidity,sound -c 0.05 -v -o m.if "$SHIPPED"
 	[ "$status" -eq 0 ]
 	[ -z "$out" ]
 	[ "$(printf '%s\n' "$err" | wc -l)" -eq 4 ]
@@ -112,16 +115,20 @@ iftrain: Normal: 997, Anomalies: 53, Anomaly Ratio: 5.05%" ]]
 @test "iftrain -c 0.5 (the upper bound) is accepted" {
 	run_split iftrain -t 5 -c 0.5 -o m.if "$SHIPPED"
 	[ "$status" -eq 0 ]
-	[ -z "$err" ]
+	[ "$err" = "$GUESS" ]
 	[ "$(model_key contamination m.if)" = "0.5" ]
 }
 
-@test "iftrain without -v prints nothing on stderr" {
-	run_split iftrain -c 0.05 -o m.if "$SHIPPED"
+@test "iftrain -f without -v prints nothing on stderr; a guess is told" {
+	run_split iftrain -f temperature,humidity,sound -c 0.05 -o m.if "$SHIPPED"
 	[ "$status" -eq 0 ]
 	[ -z "$out" ]
 	[ -z "$err" ]
 	[ -s m.if ]
+	run_split iftrain -c 0.05 -o guessed.if "$SHIPPED"
+	[ "$status" -eq 0 ]
+	[ "$err" = "$GUESS" ]
+	cmp m.if guessed.if
 }
 
 @test "iftrain -t N / --trees N writes N trees" {
@@ -219,7 +226,7 @@ iftrain: Normal: 997, Anomalies: 53, Anomaly Ratio: 5.05%" ]]
 	run_split iftrain -t 5 -o out/m.if "$SHIPPED"
 	[ "$status" -eq 0 ]
 	[ -z "$out" ]
-	[ -z "$err" ]
+	[ "$err" = "$GUESS" ]
 	[ "$(ls -A out)" = "m.if" ]
 	cmp expected.if out/m.if
 }
@@ -264,7 +271,7 @@ iftrain: Normal: 997, Anomalies: 53, Anomaly Ratio: 5.05%" ]]
 }
 
 @test "iftrain -o into a folder that does not exist" {
-	run_split iftrain -t 5 -o nodir/m.if "$SHIPPED"
+	run_split iftrain -f temperature,humidity,sound -t 5 -o nodir/m.if "$SHIPPED"
 	[ "$status" -eq 2 ]
 	[ -z "$out" ]
 	[ "$err" = "iftrain: cannot write model 'nodir/m.if': No such file or directory" ]
@@ -272,7 +279,7 @@ iftrain: Normal: 997, Anomalies: 53, Anomaly Ratio: 5.05%" ]]
 }
 
 @test "iftrain >/dev/full: status 2 and a write error" {
-	run_split bash -c 'iftrain -t 5 "$1" >/dev/full' _ "$SHIPPED"
+	run_split bash -c 'iftrain -f temperature,humidity,sound -t 5 "$1" >/dev/full' _ "$SHIPPED"
 	[ "$status" -eq 2 ]
 	[ "$err" = "iftrain: write error on standard output: No space left on device" ]
 }
@@ -345,7 +352,7 @@ iftrain: no model written: the input has errors" ]
 @test "iftrain -x leaves columns out" {
 	run_split iftrain -t 5 -x humidity -o m.if "$SHIPPED"
 	[ "$status" -eq 0 ]
-	[ -z "$err" ]
+	[ "$err" = "iftrain: features (guessed from the first 1000 rows; -f to choose): temperature, sound" ]
 	[ "$(sed -n 2,4p m.if)" = "features 2
 feature temperature
 feature sound" ]
@@ -372,7 +379,7 @@ feature humidity" ]
 	[ "$(grep -c '^[0-9]* plane ' e0.if)" -eq 0 ]
 	run_split iftrain -t 5 -e 2 -o e2.if "$SHIPPED"
 	[ "$status" -eq 0 ]
-	[ -z "$err" ]
+	[ "$err" = "$GUESS" ]
 	[ "$(model_key extension e2.if)" = 2 ]
 	[ "$(grep -c '^[0-9]* plane ' e2.if)" -gt 0 ]
 	iftrain -t 5 --extension=2 "$SHIPPED" | cmp - e2.if
@@ -382,7 +389,7 @@ feature humidity" ]
 }
 
 @test "iftrain -e must stay below the number of features" {
-	run_split iftrain -e 3 "$SHIPPED"
+	run_split iftrain -f temperature,humidity,sound -e 3 "$SHIPPED"
 	assert_usage_error "iftrain: invalid value '3' for --extension: must be at most 2 (features - 1)"
 	run_split iftrain -e 1 -f sound "$SHIPPED"
 	assert_usage_error "iftrain: invalid value '1' for --extension: must be at most 0 (features - 1)"
@@ -409,7 +416,7 @@ feature humidity" ]
 	iftrain -t 10 -c 0.05 "$SHIPPED" >tsv.if
 	run_split iftrain -t 10 -c 0.05 -d , -o csv.if d.csv
 	[ "$status" -eq 0 ]
-	[ -z "$err" ]
+	[ "$err" = "$GUESS" ]
 	cmp tsv.if csv.if
 	iftrain -t 10 -c 0.05 --delimiter=tab "$SHIPPED" >tab.if
 	cmp tsv.if tab.if
@@ -423,7 +430,7 @@ feature humidity" ]
 		head -n 31 "$SHIPPED"
 		printf '50\tNA\t70\t0\n\t1\t2\t0\n1\tnan\t3\t0\nN/A\tNA\t\t0\n'
 	} >in.tsv
-	run_split iftrain -t 5 -v -o m.if in.tsv
+	run_split iftrain -f temperature,humidity,sound -t 5 -v -o m.if in.tsv
 	[ "$status" -eq 0 ]
 	[ -z "$out" ]
 	[ "${err%%$'\n'*}" = "iftrain: rows read: 34, used: 33, skipped for no feature value: 1" ]
@@ -438,7 +445,7 @@ feature humidity" ]
 
 @test "iftrain: no row has a feature value" {
 	printf 'a\tb\n\tNA\nNA\t\n' >in.tsv
-	run_split iftrain in.tsv
+	run_split iftrain -f a,b in.tsv
 	[ "$status" -eq 2 ]
 	[ -z "$out" ]
 	[ "$err" = "iftrain: no model written: no row has a feature value" ]
@@ -450,7 +457,7 @@ feature humidity" ]
 	local value message
 	while IFS='|' read -r value message; do
 		input_with_line4 "$value"$'\t2\t3\t0' >bad.tsv
-		run_split iftrain -o m.if bad.tsv
+		run_split iftrain -f temperature,humidity,sound -o m.if bad.tsv
 		echo "value=$value status=$status err=$err"
 		[ "$status" -eq 2 ]
 		[ -z "$out" ]
@@ -474,7 +481,7 @@ iftrain: no model written: the input has errors" ]
 
 @test "iftrain: a bad number in a later column names that column" {
 	input_with_line4 $'1\t2\t4x2\t0' >bad.tsv
-	run_split iftrain bad.tsv
+	run_split iftrain -f temperature,humidity,sound bad.tsv
 	[ "$status" -eq 2 ]
 	[ "$err" = "iftrain: bad.tsv:4: field 'sound': invalid number '4x2'
 iftrain: no model written: the input has errors" ]
@@ -482,20 +489,20 @@ iftrain: no model written: the input has errors" ]
 
 @test "iftrain: a bad label is not an error (label is not a feature)" {
 	input_with_line4 $'1\t2\t3\tyes' >in.tsv
-	run_split iftrain -t 2 in.tsv
+	run_split iftrain -f temperature,humidity,sound -t 2 in.tsv
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
 }
 
 @test "iftrain: wrong field count" {
 	input_with_line4 $'1\t2\t3' >bad.tsv
-	run_split iftrain bad.tsv
+	run_split iftrain -f temperature,humidity,sound bad.tsv
 	[ "$status" -eq 2 ]
 	[ -z "$out" ]
 	[ "$err" = "iftrain: bad.tsv:4: expected 4 fields, found 3
 iftrain: no model written: the input has errors" ]
 	input_with_line4 $'1\t2\t3\t0\t9' >long.tsv
-	run_split iftrain long.tsv
+	run_split iftrain -f temperature,humidity,sound long.tsv
 	[ "$status" -eq 2 ]
 	[ "$err" = "iftrain: long.tsv:4: expected 4 fields, found 5
 iftrain: no model written: the input has errors" ]
@@ -536,7 +543,7 @@ iftrain: no model written: the input has errors" ]
 }
 
 @test "iftrain: errors on standard input are named '-'" {
-	run_split bash -c 'printf "a\tb\n1\t2\n3\tx\n" | iftrain'
+	run_split bash -c 'printf "a\tb\n1\t2\n3\tx\n" | iftrain -f a,b'
 	[ "$status" -eq 2 ]
 	[ "$err" = "iftrain: -:3: field 'b': invalid number 'x'
 iftrain: no model written: the input has errors" ]
@@ -569,6 +576,17 @@ iftrain: no model written: the input has errors" ]
 	-j 0|invalid value '0' for --jobs: must be at least 1
 	-j 65|invalid value '65' for --jobs: must be at most 64
 	-d ab|invalid delimiter 'ab': must be one character
+	-d 5|invalid delimiter '5': letters, digits and '.', '+', '-', '/' occur in values
+	-d .|invalid delimiter '.': letters, digits and '.', '+', '-', '/' occur in values
+	-d e|invalid delimiter 'e': letters, digits and '.', '+', '-', '/' occur in values
+	-d E|invalid delimiter 'E': letters, digits and '.', '+', '-', '/' occur in values
+	-d -|invalid delimiter '-': letters, digits and '.', '+', '-', '/' occur in values
+	-d +|invalid delimiter '+': letters, digits and '.', '+', '-', '/' occur in values
+	-d n|invalid delimiter 'n': letters, digits and '.', '+', '-', '/' occur in values
+	-d a|invalid delimiter 'a': letters, digits and '.', '+', '-', '/' occur in values
+	-d i|invalid delimiter 'i': letters, digits and '.', '+', '-', '/' occur in values
+	-d /|invalid delimiter '/': letters, digits and '.', '+', '-', '/' occur in values
+	-d é|invalid delimiter 'é': only single-byte characters are supported
 	--bogus|unrecognized option '--bogus'
 	-q|invalid option -- 'q'
 	EOF
@@ -731,8 +749,8 @@ iftrain: no model written: the input has errors" ]
 }
 
 @test "iftrain --columns: a headerless input trains the same model" {
-	iftrain -t 10 -o want.if "$SHIPPED"
-	run_split bash -c 'tail -n +2 "$1" | iftrain -t 10 --columns temperature,humidity,sound,label' \
+	iftrain -t 10 -f temperature,humidity,sound -o want.if "$SHIPPED"
+	run_split bash -c 'tail -n +2 "$1" | iftrain -t 10 -f temperature,humidity,sound --columns temperature,humidity,sound,label' \
 		_ "$SHIPPED"
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
@@ -765,4 +783,116 @@ iftrain: no model written: the input has errors" ]
 	run_split iftrain --columns a,b </dev/null
 	[ "$status" -eq 2 ]
 	[ "$err" = "iftrain: -: no data rows" ]
+}
+
+# --- -o through links, long names ---------------------------------------------
+
+@test "iftrain -o onto a dangling symbolic link writes its target; the link stays" {
+	mkdir sub
+	ln -s sub/target.if link.if
+	ln -s ../link.if sub/chain.if
+	run_split iftrain -f temperature,humidity,sound -t 3 -o sub/chain.if "$SHIPPED"
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ -L link.if ] && [ -L sub/chain.if ]
+	[ "$(readlink link.if)" = sub/target.if ]
+	[ -f sub/target.if ] && [ ! -L sub/target.if ]
+	ifscore -m link.if --print-model | cmp - sub/target.if
+	# Rewritten through the link that now resolves: still a link.
+	iftrain -f temperature,humidity,sound -t 4 -o link.if "$SHIPPED"
+	[ -L link.if ]
+	[ "$(model_key trees sub/target.if)" = 4 ]
+	[ -z "$(ls -A sub | grep -v '^target.if$\|^chain.if$')" ]
+}
+
+@test "iftrain -o with a name of the longest length the folder allows" {
+	local name
+	name="$(printf 'm%.0s' $(seq "$(getconf NAME_MAX .)"))"
+	run_split iftrain -f temperature,humidity,sound -t 3 -o "$name" "$SHIPPED"
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ -s "$name" ]
+	[ "$(ls -A | wc -l)" -eq 1 ]
+}
+
+# --- the feature guess ---------------------------------------------------------
+
+@test "iftrain: a glitch in the first row does not drop a sensor: it is an error" {
+	sed '2s/^[^\t]*/ERR/' "$SHIPPED" >glitch.tsv
+	run_split iftrain -o m.if glitch.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "$GUESS
+iftrain: glitch.tsv:2: field 'temperature': invalid number 'ERR'
+iftrain: no model written: the input has errors" ]
+	[ ! -e m.if ]
+}
+
+@test "iftrain: a tie between numbers and text goes to the numbers" {
+	printf 'a\tb\n1\t2\nx\t3\n' >tie.tsv
+	run_split iftrain tie.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: features (guessed from the first 2 rows; -f to choose): a, b
+iftrain: tie.tsv:3: field 'a': invalid number 'x'
+iftrain: no model written: the input has errors" ]
+	# Text in most rows: not a feature.
+	printf 'a\tb\n1\t2\nx\t3\ny\t4\n' >text.tsv
+	run_split iftrain -o m.if text.tsv
+	[ "$status" -eq 0 ]
+	[ "$err" = "iftrain: features (guessed from the first 3 rows; -f to choose): b
+iftrain: left out: a (not numeric)" ]
+}
+
+@test "iftrain: identifiers are left out, and said to be" {
+	# A row number, an epoch, a column named like an id, distinct
+	# integers in no order, and the sensors.
+	awk 'BEGIN {
+		srand(3)
+		print "n\tclock\tdevice_id\tserial\tTime\ttemperature\tcount"
+		for (i = 1; i <= 200; i++)
+			printf "%d\t%d\t%d\t%d\t%.1f\t%.3f\t%d\n", i, 1700000000 + 60 * i,
+			    i % 7, (i * 7919) % 10007, i / 3, 20 + rand(), int(rand() * 5)
+	}' >ids.tsv
+	run_split iftrain -o m.if ids.tsv
+	[ "$status" -eq 0 ]
+	[ "$err" = "iftrain: features (guessed from the first 200 rows; -f to choose): temperature, count
+iftrain: left out: n (integers that only rise or only fall), clock (integers that only rise or only fall), device_id (an identifier's name), serial (integers, all distinct), Time (an identifier's name)" ]
+	[ "$(sed -n 2,4p m.if)" = "features 2
+feature temperature
+feature count" ]
+	# -f takes any of them, quietly.
+	run_split iftrain -f n,temperature -o f.if ids.tsv
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	# Nine rising integers are too few to call an identifier.
+	head -n 10 ids.tsv | cut -f 1,6 >few.tsv
+	run_split iftrain -o few.if few.tsv
+	[ "$err" = "iftrain: features (guessed from the first 9 rows; -f to choose): n, temperature" ]
+}
+
+@test "iftrain: an incomplete last line is reported and no model is written" {
+	{ head -n 20 "$SHIPPED"; printf '50.1\t6'; } >cut.tsv
+	run_split iftrain -f temperature,humidity,sound -o m.if cut.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: cut.tsv:21: incomplete last line (no newline at the end)
+iftrain: no model written: the input has errors" ]
+	[ ! -e m.if ]
+	# Guessing reads it too: same verdict.
+	run_split iftrain -o m.if cut.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: cut.tsv:21: incomplete last line (no newline at the end)
+iftrain: features (guessed from the first 20 rows; -f to choose): temperature, humidity, sound
+iftrain: no model written: the input has errors" ]
+}
+
+@test "iftrain(1): the EXAMPLES that show output print what they show" {
+	check_man_examples iftrain.1
+}
+
+@test "iftrain --help: defaults in brackets, never '(default ...)'" {
+	run_split iftrain --help
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[[ "$out" != *"(default"* ]]
+	# Every option that takes a value names its default in brackets.
+	[ -z "$(printf '%s\n' "$out" | awk '/^  -.*[A-Z]+ / && !/\[/ { getline next_line; if (next_line !~ /\[/) print }')" ]
 }

@@ -519,3 +519,110 @@ penalize_range 1
 	[ -z "$err" ]
 	[ "$(printf '%s\n' "$out" | grep -c anomaly)" -eq 53 ]
 }
+
+# --- inputs that never end, or are not files ---------------------------------
+
+@test "loader: a device is refused before it is read" {
+	assert_rejected /dev/zero "ifscore: cannot read model '/dev/zero': a device, not a file or a pipe"
+	assert_rejected /dev/null "ifscore: cannot read model '/dev/null': a device, not a file or a pipe"
+}
+
+@test "loader: an endless pipe that is no model ends at once, on its first bytes" {
+	local producer
+	for producer in yes 'cat /dev/zero'; do
+		run_split bash -c "$producer | ifscore -m /dev/stdin --print-model"
+		echo "$producer: status=$status err=$err"
+		[ "$status" -eq 2 ]
+		[ "$err" = "ifscore: /dev/stdin:1: not an iftools model (expected 'iforest VERSION' on the first line)" ]
+	done
+}
+
+@test "loader: a model through a pipe loads as from a file" {
+	write_fixture >m.if
+	run_split bash -c 'cat m.if | ifscore -m /dev/stdin --print-model'
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	[ "$out" = "$(cat m.if)" ]
+}
+
+@test "loader: a file over 2 GiB is refused unread" {
+	write_fixture >big.if
+	truncate -s 2147483648 big.if
+	assert_rejected big.if "ifscore: big.if: model file larger than 2147483647 bytes"
+}
+
+@test "loader: a threshold outside [0, 1]" {
+	line="$(write_fixture | grep -n '^threshold ' | cut -d: -f1)"
+	for t in 1.5 -0.1 1e300; do
+		write_fixture | sed "s/^threshold .*/threshold $t/" >bad.if
+		assert_rejected bad.if "ifscore: bad.if:$line: threshold: '$t' is out of range (0..1)"
+	done
+	for t in 0 1; do
+		write_fixture | sed "s/^threshold .*/threshold $t/" >ok.if
+		ifscore -m ok.if --print-model >/dev/null
+	done
+}
+
+@test "loader: CRLF line endings are named, with no raw carriage return" {
+	write_fixture | sed 's/$/\r/' >crlf.if
+	assert_rejected crlf.if "ifscore: crlf.if:1: carriage return at the end of the line (CRLF line endings?)"
+}
+
+@test "loader: a model of 200,000 features loads (20,000 under valgrind)" {
+	n=200000
+	[ -z "${IFTOOLS_SLOW:-}" ] || n=20000
+	write_fixture | awk -v n="$n" '
+		/^features / { print "features " n; next }
+		/^feature / { if (!done) for (i = 1; i <= n; i++) print "feature f" i; done = 1; next }
+		{ print }' >wide.if
+	run_split ifscore -m wide.if --print-model
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$out" | grep -c '^feature ')" -eq "$n" ]
+	# The same with one name twice: the line of the second is named.
+	sed "s/^feature f$n\$/feature f7/" wide.if >dup.if
+	line="$(grep -n "^feature f7\$" dup.if | tail -n 1 | cut -d: -f1)"
+	assert_rejected dup.if "ifscore: dup.if:$line: duplicate feature 'f7'"
+}
+
+# --- the examples of iforest(5) ------------------------------------------------
+
+# page_model N: the Nth model shown in iforest(5)'s EXAMPLES.
+page_model() {
+	awk -v want="$1" '
+		/^\.Sh / { ex = $2 == "EXAMPLES" }
+		ex && /^iforest 1$/ { n++ }
+		ex && n == want && !done { print }
+		ex && n == want && /^end$/ { done = 1 }' "$IFTOOLS_ROOT/man/iforest.5"
+}
+
+@test "iforest(5): its example models are what iftrain writes today" {
+	page="$IFTOOLS_ROOT/man/iforest.5"
+	grep -q "^\.Ql iftrain --no-penalize-range -t 2 -s 8 --seed 1 data/sensor_data.tsv :\$" "$page"
+	grep -q "^\.Ql head -40 data/sensor_data.tsv | iftrain --no-penalize-range -t 1 -s 8 -e 2 --seed 1\$" "$page"
+	iftrain --no-penalize-range -t 2 -s 8 --seed 1 "$DATA/sensor_data.tsv" 2>/dev/null >std.if
+	diff <(page_model 1) std.if
+	head -40 "$DATA/sensor_data.tsv" | iftrain --no-penalize-range -t 1 -s 8 -e 2 --seed 1 2>/dev/null >ext.if
+	diff <(page_model 2) ext.if
+}
+
+@test "iforest(5): the worked inequality is node 0 of the extended example" {
+	page_model 2 >ext.if
+	# The three terms of node 0, as the page writes them: the first
+	# as it is, the others with their sign in front.
+	awk '
+		/^feature / { name[nf++] = substr($0, 9) }
+		/^0 plane / {
+			for (i = 0; i < 3; i++) {
+				f = $(4 + 3 * i); nrm = $(5 + 3 * i); pt = $(6 + 3 * i)
+				if (i == 0) line = nrm
+				else if (nrm ~ /^-/) line = "\\- " substr(nrm, 2)
+				else line = "+ " nrm
+				printf "%s (%s \\- %s)%s\n", line, name[f], pt, i == 2 ? " <= 0" : ""
+			}
+		}' ext.if >want.txt
+	awk '/^Node 0 sends a row to leaf 1 when$/ { go = 1; next }
+		go && /^\.Bd/ { next }
+		go && /^\.Ed/ { exit }
+		go { print }' "$IFTOOLS_ROOT/man/iforest.5" >shown.txt
+	diff want.txt shown.txt
+}

@@ -16,7 +16,7 @@ classic_model() {
 }
 
 @test "pipeline: sensorgen --classic | iftrain -c 0.05, then | ifscore | grep -c anomaly gives 53" {
-	run_split bash -c 'sensorgen --classic | iftrain -c 0.05 -o m.if &&
+	run_split bash -c 'sensorgen --classic | iftrain -f temperature,humidity,sound -c 0.05 -o m.if &&
 	    sensorgen --classic | ifscore -m m.if | grep -c anomaly'
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
@@ -112,7 +112,7 @@ print(rows[0]["time"], sum(r["anomaly_score"] for r in rows) > 0)
 }
 
 @test "pipeline: CSV end to end with -d ," {
-	run_split bash -c 'sensorgen --classic -d , | iftrain -d , -c 0.05 -o c.if &&
+	run_split bash -c 'sensorgen --classic -d , | iftrain -f temperature,humidity,sound -d , -c 0.05 -o c.if &&
 	    sensorgen --classic -d , | ifscore -d , -m c.if | grep -c ",anomaly$"'
 	[ "$status" -eq 0 ]
 	[ -z "$err" ]
@@ -147,4 +147,25 @@ print(rows[0]["time"], sum(r["anomaly_score"] for r in rows) > 0)
 	[ "$(awk -F'\t' '$1 == "rows" { print $2 }' stat.tsv)" = 3 ]
 	[ "$(awk -F'\t' '$1 == "errors" { print $2 }' stat.tsv)" = 1 ]
 	[ "$(awk -F'\t' '$1 == "anomalies" { print $2 }' stat.tsv)" = 1 ]
+}
+
+@test "make install: programs 0755, pages 0644, under DESTDIR, PREFIX and MANDIR" {
+	command -v make >/dev/null
+	bindir="$(dirname "$(command -v ifscore)")"
+	# -o all: install what the suite runs, without building anything.
+	run_split make -s -C "$IFTOOLS_ROOT" -o all install BIN="$bindir" \
+	    DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/opt/ift MANDIR=/opt/man
+	echo "status=$status err=$err"
+	[ "$status" -eq 0 ]
+	cd "$BATS_TEST_TMPDIR/root"
+	[ "$(find . -type f -printf '%m %p\n' | sort)" = "644 ./opt/man/man1/ifscore.1
+644 ./opt/man/man1/ifstat.1
+644 ./opt/man/man1/iftrain.1
+644 ./opt/man/man1/sensorgen.1
+644 ./opt/man/man5/iforest.5
+755 ./opt/ift/bin/ifscore
+755 ./opt/ift/bin/ifstat
+755 ./opt/ift/bin/iftrain
+755 ./opt/ift/bin/sensorgen" ]
+	./opt/ift/bin/iftrain --version
 }

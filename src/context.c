@@ -188,16 +188,6 @@ context_free(struct context *c)
 	free(c);
 }
 
-static uint64_t
-hash_bytes(const char *p, size_t n)
-{
-	uint64_t h = UINT64_C(14695981039346656037);
-
-	while (n--)
-		h = (h ^ (unsigned char)*p++) * UINT64_C(1099511628211);
-	return h;
-}
-
 static size_t
 new_series(struct context *c)
 {

@@ -398,16 +398,6 @@ parse_features(struct run *r, const struct row *row)
 
 /* Kinds and groups */
 
-static uint64_t
-hash_bytes(const char *p, size_t n)
-{
-	uint64_t h = 14695981039346656037u; /* FNV-1a */
-
-	while (n-- > 0)
-		h = (h ^ (unsigned char)*p++) * 1099511628211u;
-	return h;
-}
-
 /* The slot of the item of ctx that is key (by match), whose hash is h, or
  * the empty slot where it belongs. */
 static size_t *

@@ -89,17 +89,6 @@ vreport_to(const struct tsv *t, const char *name, unsigned long line,
 	free(msg);
 }
 
-static void
-report_to(const struct tsv *t, const char *name, unsigned long line,
-          long field, struct out *to, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport_to(t, name, line, field, to, fmt, ap);
-	va_end(ap);
-}
-
 /* The reader is about to report a problem of its own (errno kept for
  * the message). */
 static void
@@ -110,6 +99,17 @@ before_message(struct tsv *t)
 	if (t->before_message != NULL)
 		t->before_message(t->before_message_arg);
 	errno = saved;
+}
+
+void
+tsv_row_report(const struct tsv *t, const char *name, unsigned long line,
+               long field, struct out *to, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport_to(t, name, line, field, to, fmt, ap);
+	va_end(ap);
 }
 
 static void
@@ -609,7 +609,7 @@ check_width(const struct tsv *t, size_t nfield, const char *name,
 {
 	if (nfield == t->ncolumn)
 		return 1;
-	report_to(t, name, line, -1, to, "expected %zu fields, found %zu",
+	tsv_row_report(t, name, line, -1, to, "expected %zu fields, found %zu",
 	          t->ncolumn, nfield);
 	return 0;
 }
@@ -633,10 +633,10 @@ report_number(const struct tsv *t, const char *name, unsigned long line,
 	int shown = f->n > VALUE_SHOWN_MAX ? VALUE_SHOWN_MAX : (int)f->n;
 
 	if (f->n == 0)
-		report_to(t, name, line, (long)i, to, "%s",
+		tsv_row_report(t, name, line, (long)i, to, "%s",
 		          num_status_text(status));
 	else
-		report_to(t, name, line, (long)i, to, "%s '%.*s'%s",
+		tsv_row_report(t, name, line, (long)i, to, "%s '%.*s'%s",
 		          num_status_text(status), shown, f->p,
 		          f->n > VALUE_SHOWN_MAX ? "..." : "");
 }
@@ -689,17 +689,6 @@ tsv_features(struct tsv *t, const size_t *cols, size_t n, double *x)
 	if (missing < 0)
 		t->failed = 1;
 	return missing;
-}
-
-void
-tsv_row_report(const struct tsv *t, const char *name, unsigned long line,
-               long field, struct out *to, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport_to(t, name, line, field, to, fmt, ap);
-	va_end(ap);
 }
 
 void

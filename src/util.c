@@ -77,6 +77,16 @@ xasprintf(const char *fmt, ...)
 	return text;
 }
 
+uint64_t
+hash_bytes(const char *p, size_t n)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*p++) * UINT64_C(1099511628211);
+	return h;
+}
+
 char *
 join_names(char *const *names, size_t n)
 {

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define IFTOOLS_VERSION "0.1.0"
 
@@ -58,6 +59,9 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap);
 /* "a, b, c": names for a message, in a new string. */
 char *join_names(char *const *names, size_t n);
+
+/* FNV-1a, for the hash tables of names (group values, kinds). */
+uint64_t hash_bytes(const char *p, size_t n);
 
 /* Strictly parsed option arguments: the whole argument must be a number in
  * [min, max], otherwise usage_error names the option and the value. */

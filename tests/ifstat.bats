@@ -676,10 +676,7 @@ scored() {
 }
 
 @test "ifstat(1): the EXAMPLES that show output print just that" {
-	run "$IFTOOLS_ROOT/tests/check-examples" "$IFTOOLS_ROOT/man/ifstat.1"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[[ "$output" == *": 8 example commands run, 0 stale" ]]
+	check_man_examples ifstat.1
 }
 
 @test "--help gives defaults in brackets, as iftrain and ifscore do" {

@@ -402,10 +402,7 @@ EOF
 }
 
 @test "sensorgen(1): the EXAMPLES that show output print just that" {
-	run "$IFTOOLS_ROOT/tests/check-examples" "$IFTOOLS_ROOT/man/sensorgen.1"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[[ "$output" == *": 4 example commands run, 0 stale" ]]
+	check_man_examples sensorgen.1
 }
 
 @test "--shift: the readings before it unchanged, the ones after moved and labelled 0" {

@@ -148,7 +148,11 @@ lay_out_tree(struct explainer *e, const struct tree *t, const double *gain,
 		end = &e->end[base + head];
 		*end = (struct explain_end){ 0, INFINITY, (uint32_t)leaf->n,
 		                             (uint32_t)count[head], 0, 0 };
-		append_credits(leaf, pc.credit + first[head], count[head]);
+		/* Nothing to append before the first path has credits (and
+		 * no offset to add to a null pointer). */
+		if (count[head] > 0)
+			append_credits(leaf, pc.credit + first[head],
+			               count[head]);
 		if (n->feature == NODE_LEAF) {
 			*x = (struct explain_node){ INFINITY, -INFINITY,
 			                            INFINITY, 0,

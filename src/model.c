@@ -157,6 +157,7 @@ struct loader {
 	char *text, *pos, *end;
 	unsigned long line;
 	char **word;    /* the current line split at spaces */
+	size_t *wlen;   /* and the words' lengths */
 	int nword, word_cap;
 	char *rest;     /* the current line after its first word */
 	char *line_end;
@@ -269,7 +270,9 @@ slurp(const char *path, size_t *len, enum slurp_error *why)
 		close(fd);
 		return NULL;
 	}
-	if (S_ISREG(st.st_mode))
+	/* The size of a regular file, when it says one: /proc's files say 0
+	 * and hold more, so room for the magic is always there. */
+	if (S_ISREG(st.st_mode) && (size_t)st.st_size >= sizeof magic)
 		cap = (size_t)st.st_size + 2;
 	buf = xmalloc(cap);
 	while (*len < sizeof magic - 1) {
@@ -293,48 +296,56 @@ slurp(const char *path, size_t *len, enum slurp_error *why)
 	return buf;
 }
 
-/* Split the next line into words at single spaces; 0 at the end of the
- * file. */
+/* Split the next line into words at single spaces, each NUL-terminated
+ * and its length kept; 0 at the end of the file.  One pass over the
+ * bytes: every byte that ends a word (space, newline, NUL) is at most
+ * ' ', so most bytes take one comparison (the text is NUL-terminated at
+ * l->end). */
 static int
 next_line(struct loader *l)
 {
-	char *nl, *p;
+	char *p = l->pos, *start;
 
-	if (l->pos >= l->end)
+	if (p >= l->end)
 		return 0;
 	l->line++;
-	nl = memchr(l->pos, '\n', (size_t)(l->end - l->pos));
-	if (nl == NULL)
-		bad(l, "truncated model: the last line has no newline");
-	*nl = '\0';
-	if (memchr(l->pos, '\0', (size_t)(nl - l->pos)) != NULL)
-		bad(l, "NUL byte in model");
-	if (nl > l->pos && nl[-1] == '\r')
-		bad(l, "carriage return at the end of the line (CRLF line "
-		    "endings?)");
-	if (nl == l->pos)
-		bad(l, "empty line");
-	p = l->pos;
-	l->pos = nl + 1;
-	l->line_end = nl;
 	l->rest = NULL;
 	for (l->nword = 0;; l->nword++) {
-		char *sp = strchr(p, ' ');
+		for (start = p;; p++) {
+			unsigned char c = (unsigned char)*p;
 
+			if (c <= ' ' && (c == ' ' || c == '\n' || c == '\0'))
+				break;
+		}
 		if (l->nword == l->word_cap) {
 			l->word_cap = l->word_cap ? 2 * l->word_cap : 16;
 			l->word = xreallocarray(l->word, (size_t)l->word_cap,
 			                        sizeof *l->word);
+			l->wlen = xreallocarray(l->wlen, (size_t)l->word_cap,
+			                        sizeof *l->wlen);
 		}
-		l->word[l->nword] = p;
-		if (sp == NULL)
+		l->word[l->nword] = start;
+		l->wlen[l->nword] = (size_t)(p - start);
+		if (*p != ' ')
 			break;
-		*sp = '\0';
+		*p++ = '\0';
 		if (l->nword == 0)
-			l->rest = sp + 1;
-		p = sp + 1;
+			l->rest = p;
 	}
 	l->nword++;
+	if (*p == '\0') {
+		if (p == l->end || memchr(p, '\n', (size_t)(l->end - p)) == NULL)
+			bad(l, "truncated model: the last line has no newline");
+		bad(l, "NUL byte in model");
+	}
+	*p = '\0';
+	if (p > l->pos && p[-1] == '\r')
+		bad(l, "carriage return at the end of the line (CRLF line "
+		    "endings?)");
+	if (p == l->pos)
+		bad(l, "empty line");
+	l->line_end = p;
+	l->pos = p + 1;
 	return 1;
 }
 
@@ -387,13 +398,14 @@ parse_count(struct loader *l, const char *s, const char *what,
 	return v;
 }
 
+/* Word w of the current line as a number. */
 static double
-parse_real(struct loader *l, const char *s, const char *what)
+parse_real(struct loader *l, int w, const char *what)
 {
 	double v;
 
-	if (num_parse(s, strlen(s), &v) != NUM_OK)
-		bad(l, "%s: invalid number '%s'", what, s);
+	if (num_parse(l->word[w], l->wlen[w], &v) != NUM_OK)
+		bad(l, "%s: invalid number '%s'", what, l->word[w]);
 	return v;
 }
 
@@ -476,18 +488,18 @@ read_key(struct loader *l, struct model *m, enum key k)
 			bad(l, "sample_size: must be at least 1");
 		break;
 	case KEY_C_PSI:
-		f->c_psi = parse_real(l, v, "c_psi");
+		f->c_psi = parse_real(l, 1, "c_psi");
 		if (f->c_psi < 0)
 			bad(l, "c_psi: must not be negative");
 		break;
 	case KEY_CONTAMINATION:
 		m->contamination = strcmp(v, "auto") == 0 ? 0 :
-		                   parse_real(l, v, "contamination");
+		                   parse_real(l, 1, "contamination");
 		if (m->contamination < 0 || m->contamination > 0.5)
 			bad(l, "contamination: '%s' is out of range", v);
 		break;
 	case KEY_THRESHOLD:
-		m->threshold = parse_real(l, v, "threshold");
+		m->threshold = parse_real(l, 1, "threshold");
 		if (m->threshold < 0 || m->threshold > 1)
 			bad(l, "threshold: '%s' is out of range (0..1)", v);
 		break;
@@ -677,8 +689,8 @@ read_range(struct loader *l, const struct model *m, struct node *n,
 
 	if (!m->forest.penalize_range)
 		return w;
-	n->low = parse_real(l, l->word[w], "low");
-	n->high = parse_real(l, l->word[w + 1], "high");
+	n->low = parse_real(l, w, "low");
+	n->high = parse_real(l, w + 1, "high");
 	if (!(n->low <= centre && centre <= n->high))
 		bad(l, "node %lu: range %s %s does not hold the split",
 		    (unsigned long)id, l->word[w], l->word[w + 1]);
@@ -709,13 +721,114 @@ read_plane(struct loader *l, const struct model *m, struct tree *t,
 		struct term *tm = &t->term[t->nterm++];
 
 		tm->feature = read_feature_index(l, m, id, l->word[w]);
-		tm->normal = parse_real(l, l->word[w + 1], "normal");
-		tm->point = parse_real(l, l->word[w + 2], "point");
+		tm->normal = parse_real(l, w + 1, "normal");
+		tm->point = parse_real(l, w + 2, "point");
 	}
 	w = read_range(l, m, n, id, w);
 	n->left = read_child(l, l->word[w], id, t->nnode, parents);
 	n->right = read_child(l, l->word[w + 1], id, t->nnode, parents);
-	n->size = parse_real(l, l->word[w + 2], "size");
+	n->size = parse_real(l, w + 2, "size");
+}
+
+/* --- The common node lines, read straight from the text -------------- *
+ *
+ * Most of a model is node lines, and a one-row run is mostly reading
+ * them.  Here each byte is looked at once, with no words split out first:
+ * a count, a word or a number at *p followed by the byte `then`.  Any
+ * line that is not well formed and within its checks is left to the
+ * general reading below, which says what is wrong with it. */
+
+/* A count of up to 10 digits (at most UINT32_MAX). */
+static int
+count_then(const char **p, char then, uint32_t *v)
+{
+	const char *s = *p;
+	uint64_t x = 0;
+
+	for (; *s >= '0' && *s <= '9' && s - *p < 10; s++)
+		x = x * 10 + (uint64_t)(*s - '0');
+	if (s == *p || *s != then || x > UINT32_MAX)
+		return 0;
+	*v = (uint32_t)x;
+	*p = s + 1;
+	return 1;
+}
+
+static int
+word_then(const char **p, const char *word)
+{
+	const char *s = *p;
+
+	for (; *word != '\0'; s++, word++)
+		if (*s != *word)
+			return 0;
+	*p = s;
+	return 1;
+}
+
+static int
+real_then(const char **p, const char *end, char then, double *v)
+{
+	const char *stop;
+
+	if (num_parse_prefix(*p, end, v, &stop) != NUM_OK || *stop != then)
+		return 0;
+	*p = stop + 1;
+	return 1;
+}
+
+/* A child's index, to be taken: after id, in the tree, without a
+ * parent. */
+static int
+child_then(const char **p, char then, uint32_t id, const struct tree *t,
+           const unsigned char *parents, uint32_t *child)
+{
+	return count_then(p, then, child) && *child > id &&
+	       *child < t->nnode && !parents[*child];
+}
+
+/* "ID leaf SIZE" or "ID split FEATURE X [LOW HIGH] LEFT RIGHT SIZE",
+ * read and checked: 1, else 0 with nothing changed. */
+static int
+read_node_fast(struct loader *l, const struct model *m, struct tree *t,
+               uint32_t id, unsigned char *parents)
+{
+	const struct forest *f = &m->forest;
+	const char *p = l->pos;
+	struct node n;
+	uint32_t v;
+
+	memset(&n, 0, sizeof n);
+	if (!count_then(&p, ' ', &v) || v != id)
+		return 0;
+	if (word_then(&p, "leaf ")) {
+		n.feature = NODE_LEAF;
+	} else if (word_then(&p, "split ")) {
+		if (!count_then(&p, ' ', &v) || v >= f->nfeature ||
+		    !real_then(&p, l->end, ' ', &n.split))
+			return 0;
+		n.feature = (int32_t)v;
+		if (f->penalize_range &&
+		    (!real_then(&p, l->end, ' ', &n.low) ||
+		     !real_then(&p, l->end, ' ', &n.high) ||
+		     !(n.low <= n.split && n.split <= n.high)))
+			return 0;
+		if (!child_then(&p, ' ', id, t, parents, &n.left) ||
+		    !child_then(&p, ' ', id, t, parents, &n.right) ||
+		    n.left == n.right)
+			return 0;
+	} else {
+		return 0;
+	}
+	if (!real_then(&p, l->end, '\n', &n.size) ||
+	    !(n.size >= 0 && n.size <= (double)f->sample_size))
+		return 0;
+	if (n.feature != NODE_LEAF)
+		parents[n.left] = parents[n.right] = 1;
+	t->node[id] = n;
+	l->pos = (char *)(uintptr_t)p;
+	l->line++;
+	return 1;
 }
 
 static void
@@ -724,6 +837,8 @@ read_node(struct loader *l, const struct model *m, struct tree *t,
 {
 	struct node *n = &t->node[id];
 
+	if (read_node_fast(l, m, t, id, parents))
+		return;
 	memset(n, 0, sizeof *n);
 	expect_line(l, "a node line");
 	if (l->nword < 2 ||
@@ -732,17 +847,17 @@ read_node(struct loader *l, const struct model *m, struct tree *t,
 	if (strcmp(l->word[1], "leaf") == 0) {
 		expect_words(l, 3, "leaf");
 		n->feature = NODE_LEAF;
-		n->size = parse_real(l, l->word[2], "size");
+		n->size = parse_real(l, 2, "size");
 	} else if (strcmp(l->word[1], "split") == 0) {
 		int w;
 
 		expect_words(l, m->forest.penalize_range ? 9 : 7, "split");
 		n->feature = (int32_t)read_feature_index(l, m, id, l->word[2]);
-		n->split = parse_real(l, l->word[3], "split");
+		n->split = parse_real(l, 3, "split");
 		w = read_range(l, m, n, id, 4);
 		n->left = read_child(l, l->word[w], id, t->nnode, parents);
 		n->right = read_child(l, l->word[w + 1], id, t->nnode, parents);
-		n->size = parse_real(l, l->word[w + 2], "size");
+		n->size = parse_real(l, w + 2, "size");
 	} else if (strcmp(l->word[1], "plane") == 0) {
 		read_plane(l, m, t, id, parents);
 	} else {
@@ -859,6 +974,7 @@ model_parse(struct model *m, char *text, size_t len, const char *name,
 	else
 		model_free(m);
 	free(l->word);
+	free(l->wlen);
 	free(l->scratch);
 	free(l->parents);
 	free(l->depth);

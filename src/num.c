@@ -196,28 +196,36 @@ scan_digits(const char **pp, const char *end, uint64_t *mantissa)
 	return (int)(p - start);
 }
 
-enum num_status
-num_parse(const char *s, size_t n, double *out)
-{
-	const char *p = s, *end = s + n;
-	uint64_t mantissa = 0;
-	int digits, fraction = 0, exp10 = 0, any, exact, negative = 0;
+/* A decimal's parts, as scan_number finds them. */
+struct decimal {
+	uint64_t mantissa; /* its digits (modulo 2^64 when not exact) */
+	int exp10, exact, negative;
+};
 
-	if (is_missing(s, n))
-		return NUM_MISSING;
-	if (*p == '+' || *p == '-')
-		negative = *p++ == '-';
-	digits = scan_digits(&p, end, &mantissa);
+/* The longest number at s[0..end) in the grammar of num.h (without the
+ * missing-value spellings): where it stops, or NULL when there is none
+ * (no digits, or an exponent without digits). */
+static const char *
+scan_number(const char *s, const char *end, struct decimal *d)
+{
+	const char *p = s;
+	int digits, fraction = 0;
+
+	d->mantissa = 0;
+	d->exp10 = 0;
+	d->negative = 0;
+	if (p < end && (*p == '+' || *p == '-'))
+		d->negative = *p++ == '-';
+	digits = scan_digits(&p, end, &d->mantissa);
 	if (p < end && *p == '.') {
 		p++;
-		fraction = scan_digits(&p, end, &mantissa);
-		exp10 = -fraction;
+		fraction = scan_digits(&p, end, &d->mantissa);
+		d->exp10 = -fraction;
 	}
-	any = digits + fraction > 0;
+	if (digits + fraction == 0)
+		return NULL;
 	/* Up to 19 digits, leading zeros included, fit in 64 bits. */
-	exact = digits + fraction <= 19;
-	if (!any)
-		return NUM_INVALID;
+	d->exact = digits + fraction <= 19;
 	if (p < end && (*p == 'e' || *p == 'E')) {
 		int e = 0, eneg = 0;
 
@@ -225,31 +233,60 @@ num_parse(const char *s, size_t n, double *out)
 		if (p < end && (*p == '+' || *p == '-'))
 			eneg = *p++ == '-';
 		if (p == end || !is_digit(*p))
-			return NUM_INVALID;
+			return NULL;
 		for (; p < end && is_digit(*p); p++)
 			if (e < 100000)
 				e = e * 10 + (*p - '0');
-		exp10 += eneg ? -e : e;
+		d->exp10 += eneg ? -e : e;
 	}
-	if (p != end)
-		return NUM_INVALID;
+	return p;
+}
 
+/* The double nearest the decimal d, spelled s[0..n). */
+static enum num_status
+convert(const struct decimal *d, const char *s, size_t n, double *out)
+{
 	/* Clinger's fast path: an exact mantissa times an exact power of ten
 	 * is one correctly rounded operation. */
-	if (exact && mantissa <= (UINT64_C(1) << 53) && exp10 >= -22 &&
-	    exp10 <= 22) {
-		double v = (double)mantissa;
+	if (d->exact && d->mantissa <= (UINT64_C(1) << 53) &&
+	    d->exp10 >= -22 && d->exp10 <= 22) {
+		double v = (double)d->mantissa;
 
-		v = exp10 < 0 ? v / exact_pow10[-exp10] : v * exact_pow10[exp10];
-		*out = negative ? -v : v;
+		v = d->exp10 < 0 ? v / exact_pow10[-d->exp10] :
+		                   v * exact_pow10[d->exp10];
+		*out = d->negative ? -v : v;
 		return NUM_OK;
 	}
-	if (exact && parse_extended(mantissa, exp10, out)) {
-		if (negative)
+	if (d->exact && parse_extended(d->mantissa, d->exp10, out)) {
+		if (d->negative)
 			*out = -*out;
 		return NUM_OK;
 	}
 	return parse_with_strtod(s, n, out);
+}
+
+enum num_status
+num_parse(const char *s, size_t n, double *out)
+{
+	struct decimal d;
+
+	if (is_missing(s, n))
+		return NUM_MISSING;
+	if (scan_number(s, s + n, &d) != s + n)
+		return NUM_INVALID;
+	return convert(&d, s, n, out);
+}
+
+enum num_status
+num_parse_prefix(const char *s, const char *end, double *out,
+                 const char **stop)
+{
+	struct decimal d;
+
+	*stop = scan_number(s, end, &d);
+	if (*stop == NULL)
+		return NUM_INVALID;
+	return convert(&d, s, (size_t)(*stop - s), out);
 }
 
 const char *

@@ -17,6 +17,12 @@ enum num_status {
 
 /* Parse s[0..n) (not necessarily NUL-terminated) into *out. */
 enum num_status num_parse(const char *s, size_t n, double *out);
+/* The longest number at s[0..end) into *out, and *stop where it ends:
+ * for a reader that knows what must follow (num_parse(s, *stop - s) would
+ * give the same).  NUM_INVALID, *stop NULL, when there is none; the
+ * missing-value spellings are not numbers here. */
+enum num_status num_parse_prefix(const char *s, const char *end,
+                                 double *out, const char **stop);
 
 /* What a failed parse means, for error messages: "invalid number",
  * "number out of range" or "missing value". */

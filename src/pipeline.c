@@ -26,6 +26,7 @@ struct pipeline {
 	uint64_t ordered_rows;        /* rows through the ordered step */
 	struct chunk *filling;        /* the next to submit, or NULL */
 	int quit, nworker;
+	int want, tried;              /* workers asked for; started yet */
 	pthread_t *worker;
 	pthread_mutex_t lock;
 	pthread_cond_t work, done, turn;
@@ -203,18 +204,47 @@ pipeline_write(struct pipeline *p, int wait)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* The workers, at the first chunk there is for them: an input of one
+ * chunk is run on the reader's thread, with no thread started.  Fewer
+ * than asked for when the system has no more to give; none at all still
+ * works, on the reader's thread. */
 static void
-pipeline_submit(struct pipeline *p)
+start_workers(struct pipeline *p)
+{
+	sigset_t stop_signals, old_mask;
+	int k;
+
+	p->tried = 1;
+	/* The signals a filter stops on go to the reader's thread, whose
+	 * read they interrupt (tsv's stop), never to a worker. */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGHUP);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
+	for (k = 0; k < p->want; k++)
+		if (pthread_create(&p->worker[p->nworker], NULL, worker_main,
+		                   p) == 0)
+			p->nworker++;
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+}
+
+/* Hand the chunk being filled on; `last` when the input has ended. */
+static void
+pipeline_submit(struct pipeline *p, int last)
 {
 	struct chunk *c = p->filling;
+	int here;
 
 	p->filling = NULL;
 	if (c == NULL || c->n == 0)
 		return;
 	/* A live stream's few lines are run here: a hand-over to a worker
 	 * would only add to their latency. */
-	if (p->nworker == 0 || (c->n < CHUNK_ROWS / 16 &&
-	                        p->submitted == p->written)) {
+	here = c->n < CHUNK_ROWS / 16 && p->submitted == p->written;
+	if (!here && !last && !p->tried)
+		start_workers(p);
+	if (here || p->nworker == 0) {
 		chunk_process(p, c);
 		/* Taken as well as submitted, so no worker takes it. */
 		pthread_mutex_lock(&p->lock);
@@ -264,7 +294,7 @@ pipeline_catch_up(void *arg)
 {
 	struct pipeline *p = arg;
 
-	pipeline_submit(p);
+	pipeline_submit(p, 0);
 	pipeline_write(p, 1);
 }
 
@@ -274,8 +304,7 @@ pipeline_start(struct pipeline *p, struct tsv *t, struct out *out,
                const struct pipeline_options *opt)
 {
 	size_t i;
-	int k, want = opt->jobs > 1 ? opt->jobs : 0;
-	sigset_t stop_signals, old_mask;
+	int want = opt->jobs > 1 ? opt->jobs : 0;
 
 	memset(p, 0, sizeof *p);
 	p->t = t;
@@ -293,21 +322,9 @@ pipeline_start(struct pipeline *p, struct tsv *t, struct out *out,
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
 	pthread_cond_init(&p->turn, NULL);
-	/* Fewer workers than asked for, when the system has no more to
-	 * give; none at all still works, on the reader's thread. */
+	p->want = want;
+	p->tried = want == 0;
 	p->worker = xcalloc((size_t)want + 1, sizeof *p->worker);
-	/* The signals a filter stops on go to the reader's thread, whose
-	 * read they interrupt (tsv's stop), never to a worker. */
-	sigemptyset(&stop_signals);
-	sigaddset(&stop_signals, SIGHUP);
-	sigaddset(&stop_signals, SIGINT);
-	sigaddset(&stop_signals, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
-	for (k = 0; k < want; k++)
-		if (pthread_create(&p->worker[p->nworker], NULL, worker_main,
-		                   p) == 0)
-			p->nworker++;
-	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	t->before_read = pipeline_drain;
 	t->before_read_arg = p;
 	t->before_message = pipeline_catch_up;
@@ -320,7 +337,7 @@ pipeline_stop(struct pipeline *p)
 	size_t i;
 	int k;
 
-	pipeline_submit(p);
+	pipeline_submit(p, 1);
 	pipeline_write(p, 1);
 	pthread_mutex_lock(&p->lock);
 	p->quit = 1;
@@ -359,7 +376,7 @@ pipeline_run(struct tsv *t, struct out *out,
 		chunk_add(c, t);
 		p.rows++;
 		if (c->n == CHUNK_ROWS || opt->unbuffered || !tsv_line_ready(t))
-			pipeline_submit(&p);
+			pipeline_submit(&p, 0);
 		if (opt->unbuffered)
 			pipeline_drain(&p);
 	}

@@ -84,7 +84,7 @@ FUZZ_SECONDS = 600
 FUZZ_TARGETS = tsv model ifstat
 FUZZ_CC = clang
 FUZZ_FLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g \
-	-fsanitize=fuzzer,address,undefined -Isrc
+	-fsanitize=fuzzer,address,undefined -Isrc -DMODEL_WINDOW_BYTES=64
 fuzz:
 	for h in $(FUZZ_TARGETS); do mkdir -p build/fuzz/$$h; \
 	  $(FUZZ_CC) $(FUZZ_FLAGS) -o build/fuzz/fuzz_$$h tests/fuzz/fuzz_$$h.c \

@@ -152,12 +152,23 @@ model_write(const struct model *m, int fd, const char *name)
 
 /* --- Reading ---------------------------------------------------------- */
 
+/* The text is read through a window: all of it when it is in memory or
+ * comes from a pipe, else (a regular file) 64 KiB at a time, refilled as
+ * the reading moves on, so that a big model is not copied into fresh
+ * memory first.  The window is NUL-terminated at end. */
 struct loader {
 	const char *path;
-	char *text, *pos, *end;
+	char *pos, *end;  /* what the window holds still to be read */
+	char *window;     /* the window, when it is this loader's */
+	size_t window_cap;
+	int fd;           /* refills come from here; -1: all is in */
+	uint64_t unread;  /* bytes of the file beyond the window */
+	uint64_t taken;   /* bytes read from fd so far */
 	unsigned long line;
-	char **word;    /* the current line split at spaces */
-	size_t *wlen;   /* and the words' lengths */
+	char *buf;        /* the current line, its words NUL-terminated */
+	size_t buf_cap;
+	char **word;      /* the words in buf */
+	size_t *wlen;     /* and their lengths */
 	int nword, word_cap;
 	char *rest;     /* the current line after its first word */
 	char *line_end;
@@ -193,8 +204,14 @@ bad(struct loader *l, const char *fmt, ...)
  * is not read until memory runs out. */
 #define MODEL_FILE_MAX ((size_t)INT32_MAX)
 
-/* Why slurp failed, when errno does not say. */
-enum slurp_error { SLURP_ERRNO, SLURP_DEVICE, SLURP_NOT_MODEL, SLURP_TOO_BIG };
+/* A regular file's window (the fuzzing build makes it tiny, so that its
+ * refills are tried everywhere), and how much of it a node line may need
+ * before it is refilled: a longer line is read, more slowly, all the
+ * same. */
+#ifndef MODEL_WINDOW_BYTES
+#define MODEL_WINDOW_BYTES ((size_t)64 << 10)
+#endif
+#define LINE_ROOM (MODEL_WINDOW_BYTES / 16)
 
 /* read(2), again after a signal. */
 static ssize_t
@@ -208,114 +225,105 @@ read_some(int fd, char *buf, size_t n)
 	return r;
 }
 
-/* The whole of fd into buf (grown as needed, NUL-terminated) after the
- * *len bytes already there; -1 with errno set or *why. */
+/* The bytes still to read, in the window and beyond it. */
+static uint64_t
+bytes_left(const struct loader *l)
+{
+	return (uint64_t)(l->end - l->pos) + l->unread;
+}
+
+/* Move what is left of the window (at most LINE_ROOM bytes: a longer
+ * line is copied out as it is read) to its start and read more after it.
+ * Nothing at the end of the file. */
+static void
+refill(struct loader *l)
+{
+	size_t keep = (size_t)(l->end - l->pos);
+	ssize_t r;
+
+	if (l->fd < 0)
+		return;
+	memmove(l->window, l->pos, keep);
+	l->pos = l->window;
+	l->end = l->window + keep;
+	r = read_some(l->fd, l->end, l->window_cap - 1 - keep);
+	if (r < 0)
+		bad(l, "cannot read: %s", strerror(errno));
+	if (r == 0) {
+		l->fd = -1;
+		l->unread = 0;
+	} else {
+		l->end += r;
+		l->taken += (uint64_t)r;
+		l->unread = l->unread > (uint64_t)r ? l->unread - (uint64_t)r : 0;
+		if (l->taken > MODEL_FILE_MAX)
+			bad(l, "model file larger than %zu bytes",
+			    MODEL_FILE_MAX);
+	}
+	*l->end = '\0';
+}
+
+/* Room for one more byte of the current line. */
+static void
+grow_line(struct loader *l)
+{
+	l->buf_cap = l->buf_cap ? 2 * l->buf_cap : 256;
+	l->buf = xrealloc(l->buf, l->buf_cap);
+}
+
+/* Whether a newline comes anywhere after p (p itself is not one). */
 static int
-read_rest(int fd, char **buf, size_t *cap, size_t *len, enum slurp_error *why)
+newline_ahead(struct loader *l, char *p)
 {
 	for (;;) {
-		ssize_t r;
-
-		if (*cap - *len - 1 == 0) {
-			if (*cap > MODEL_FILE_MAX) {
-				*why = SLURP_TOO_BIG;
-				return -1;
-			}
-			*buf = xrealloc(*buf, *cap *= 2);
-		}
-		r = read_some(fd, *buf + *len, *cap - *len - 1);
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		*len += (size_t)r;
+		if (memchr(p, '\n', (size_t)(l->end - p)) != NULL)
+			return 1;
+		if (l->fd < 0)
+			return 0;
+		l->pos = l->end;
+		refill(l);
+		p = l->pos;
 	}
-	if (*len > MODEL_FILE_MAX) {
-		*why = SLURP_TOO_BIG;
-		return -1;
-	}
-	(*buf)[*len] = '\0';
-	return 0;
 }
 
-/* The whole file, NUL-terminated; NULL with errno set, or *why, on
- * failure.  A device is refused, and the magic is checked on the first
- * bytes before the rest is read: /dev/zero or an endless pipe of
- * anything but a model ends at once. */
-static char *
-slurp(const char *path, size_t *len, enum slurp_error *why)
-{
-	static const char magic[] = MODEL_MAGIC " ";
-	size_t cap = 1 << 16;
-	struct stat st;
-	char *buf;
-	int fd = open(path, O_RDONLY);
-
-	*why = SLURP_ERRNO;
-	*len = 0;
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) != 0) {
-		int saved = errno;
-
-		close(fd);
-		errno = saved;
-		return NULL;
-	}
-	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
-		*why = SLURP_DEVICE;
-	else if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > MODEL_FILE_MAX)
-		*why = SLURP_TOO_BIG;
-	if (*why != SLURP_ERRNO) {
-		close(fd);
-		return NULL;
-	}
-	/* The size of a regular file, when it says one: /proc's files say 0
-	 * and hold more, so room for the magic is always there. */
-	if (S_ISREG(st.st_mode) && (size_t)st.st_size >= sizeof magic)
-		cap = (size_t)st.st_size + 2;
-	buf = xmalloc(cap);
-	while (*len < sizeof magic - 1) {
-		ssize_t r = read_some(fd, buf + *len, sizeof magic - 1 - *len);
-
-		if (r <= 0)
-			break;
-		*len += (size_t)r;
-	}
-	if (*len == sizeof magic - 1 && memcmp(buf, magic, *len) != 0)
-		*why = SLURP_NOT_MODEL;
-	if (*why != SLURP_ERRNO || read_rest(fd, &buf, &cap, len, why) < 0) {
-		int saved = errno;
-
-		free(buf);
-		close(fd);
-		errno = saved;
-		return NULL;
-	}
-	close(fd);
-	return buf;
-}
-
-/* Split the next line into words at single spaces, each NUL-terminated
- * and its length kept; 0 at the end of the file.  One pass over the
- * bytes: every byte that ends a word (space, newline, NUL) is at most
- * ' ', so most bytes take one comparison (the text is NUL-terminated at
- * l->end). */
+/* Copy the next line into l->buf split into words at single spaces, each
+ * NUL-terminated and its length kept; 0 at the end of the file.  One pass
+ * over the bytes: every byte that ends a word (space, newline, NUL) is at
+ * most ' ', so most bytes take one comparison. */
 static int
 next_line(struct loader *l)
 {
-	char *p = l->pos, *start;
+	char *p;
+	size_t n = 0, start, raw = 0;
+	unsigned char c, last = 0;
+	int i;
 
-	if (p >= l->end)
+	if (l->pos >= l->end)
+		refill(l);
+	if (l->pos >= l->end)
 		return 0;
 	l->line++;
-	l->rest = NULL;
+	p = l->pos;
 	for (l->nword = 0;; l->nword++) {
-		for (start = p;; p++) {
-			unsigned char c = (unsigned char)*p;
-
-			if (c <= ' ' && (c == ' ' || c == '\n' || c == '\0'))
-				break;
+		start = n;
+		for (;;) {
+			c = (unsigned char)*p;
+			if (c <= ' ' && (c == ' ' || c == '\n' || c == '\0')) {
+				if (c != '\0' || p < l->end || l->fd < 0)
+					break;
+				l->pos = p; /* the window ran out mid-line */
+				refill(l);
+				p = l->pos;
+				if (p == l->end)
+					break;
+				continue;
+			}
+			if (n == l->buf_cap)
+				grow_line(l);
+			l->buf[n++] = (char)c;
+			last = c;
+			p++;
+			raw++;
 		}
 		if (l->nword == l->word_cap) {
 			l->word_cap = l->word_cap ? 2 * l->word_cap : 16;
@@ -324,28 +332,33 @@ next_line(struct loader *l)
 			l->wlen = xreallocarray(l->wlen, (size_t)l->word_cap,
 			                        sizeof *l->wlen);
 		}
-		l->word[l->nword] = start;
-		l->wlen[l->nword] = (size_t)(p - start);
-		if (*p != ' ')
+		l->wlen[l->nword] = n - start;
+		if (n == l->buf_cap)
+			grow_line(l);
+		l->buf[n++] = '\0';
+		if (c != ' ')
 			break;
-		*p++ = '\0';
-		if (l->nword == 0)
-			l->rest = p;
+		p++;
+		raw++;
+		last = c;
 	}
 	l->nword++;
-	if (*p == '\0') {
-		if (p == l->end || memchr(p, '\n', (size_t)(l->end - p)) == NULL)
+	if (c == '\0') {
+		if (p == l->end || !newline_ahead(l, p + 1))
 			bad(l, "truncated model: the last line has no newline");
 		bad(l, "NUL byte in model");
 	}
-	*p = '\0';
-	if (p > l->pos && p[-1] == '\r')
+	if (last == '\r')
 		bad(l, "carriage return at the end of the line (CRLF line "
 		    "endings?)");
-	if (p == l->pos)
+	if (raw == 0)
 		bad(l, "empty line");
-	l->line_end = p;
 	l->pos = p + 1;
+	/* The words' places, now that the buffer has stopped moving. */
+	for (i = 0, n = 0; i < l->nword; n += l->wlen[i++] + 1)
+		l->word[i] = l->buf + n;
+	l->rest = l->nword > 1 ? l->word[1] : NULL;
+	l->line_end = l->buf + n - 1;
 	return 1;
 }
 
@@ -470,7 +483,7 @@ read_key(struct loader *l, struct model *m, enum key k)
 		f->nfeature = parse_count(l, v, "features", 1 << 24);
 		if (f->nfeature == 0)
 			bad(l, "features: a model needs at least one");
-		if (f->nfeature > (size_t)(l->end - l->pos) / 9)
+		if (f->nfeature > bytes_left(l) / 9)
 			bad(l, "truncated model: %zu features promised",
 			    f->nfeature);
 		m->feature = xcalloc(f->nfeature, sizeof *m->feature);
@@ -826,7 +839,7 @@ read_node_fast(struct loader *l, const struct model *m, struct tree *t,
 	if (n.feature != NODE_LEAF)
 		parents[n.left] = parents[n.right] = 1;
 	t->node[id] = n;
-	l->pos = (char *)(uintptr_t)p;
+	l->pos = l->pos + (p - l->pos);
 	l->line++;
 	return 1;
 }
@@ -837,6 +850,8 @@ read_node(struct loader *l, const struct model *m, struct tree *t,
 {
 	struct node *n = &t->node[id];
 
+	if ((size_t)(l->end - l->pos) < LINE_ROOM)
+		refill(l);
 	if (read_node_fast(l, m, t, id, parents))
 		return;
 	memset(n, 0, sizeof *n);
@@ -920,7 +935,7 @@ read_tree(struct loader *l, struct model *m, size_t index)
 		    (unsigned long long)max_nodes, m->forest.sample_size);
 	/* Every node line takes at least 9 bytes ("N leaf S\n"): a count
 	 * the rest of the file cannot hold is not allocated for. */
-	if (t->nnode > (size_t)(l->end - l->pos) / 9 + 1)
+	if (t->nnode > bytes_left(l) / 9 + 1)
 		bad(l, "truncated model: tree %zu promises %lu nodes", index,
 		    (unsigned long)t->nnode);
 	t->node = xcalloc(t->nnode, sizeof *t->node);
@@ -941,7 +956,7 @@ read_model(struct loader *l, struct model *m)
 	read_magic(l);
 	read_header(l, m);
 	l->sample_size = m->forest.sample_size;
-	if (m->forest.ntree > (size_t)(l->end - l->pos) / 9)
+	if (m->forest.ntree > bytes_left(l) / 9)
 		bad(l, "truncated model: %zu trees promised", m->forest.ntree);
 	m->forest.tree = xcalloc(m->forest.ntree, sizeof *m->forest.tree);
 	for (i = 0; i < m->forest.ntree; i++)
@@ -953,19 +968,14 @@ read_model(struct loader *l, struct model *m)
 		bad(l, "unexpected text after 'end'");
 }
 
-int
-model_parse(struct model *m, char *text, size_t len, const char *name,
-            char *error, size_t error_len)
+/* Read the model the loader is set up for: 0, or -1 with the message in
+ * error.  The loader is freed. */
+static int
+run_loader(struct loader *l, struct model *m, char *error, size_t error_len)
 {
-	/* On the heap: what bad() longjmps past must not be a local that
-	 * changed after setjmp. */
-	struct loader *l = xcalloc(1, sizeof *l);
 	int ok;
 
 	memset(m, 0, sizeof *m);
-	l->path = name;
-	l->text = l->pos = text;
-	l->end = text + len;
 	l->error = error;
 	l->error_len = error_len;
 	ok = setjmp(l->fail) == 0;
@@ -973,6 +983,8 @@ model_parse(struct model *m, char *text, size_t len, const char *name,
 		read_model(l, m);
 	else
 		model_free(m);
+	free(l->window);
+	free(l->buf);
 	free(l->word);
 	free(l->wlen);
 	free(l->scratch);
@@ -984,33 +996,152 @@ model_parse(struct model *m, char *text, size_t len, const char *name,
 }
 
 int
+model_parse(struct model *m, char *text, size_t len, const char *name,
+            char *error, size_t error_len)
+{
+	/* On the heap: what bad() longjmps past must not be a local that
+	 * changed after setjmp. */
+	struct loader *l = xcalloc(1, sizeof *l);
+
+	l->path = name;
+	l->pos = text;
+	l->end = text + len;
+	l->fd = -1;
+	return run_loader(l, m, error, error_len);
+}
+
+/* Why open_model failed, when errno does not say. */
+enum open_error { OPEN_ERRNO, OPEN_DEVICE, OPEN_NOT_MODEL, OPEN_TOO_BIG };
+
+/* The whole of fd into buf (grown as needed, NUL-terminated) after the
+ * *len bytes already there; -1 with errno set or *why. */
+static int
+read_rest(int fd, char **buf, size_t *cap, size_t *len, enum open_error *why)
+{
+	for (;;) {
+		ssize_t r;
+
+		if (*cap - *len - 1 == 0) {
+			if (*cap > MODEL_FILE_MAX) {
+				*why = OPEN_TOO_BIG;
+				return -1;
+			}
+			*buf = xrealloc(*buf, *cap *= 2);
+		}
+		r = read_some(fd, *buf + *len, *cap - *len - 1);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		*len += (size_t)r;
+	}
+	if (*len > MODEL_FILE_MAX) {
+		*why = OPEN_TOO_BIG;
+		return -1;
+	}
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
+/* Set the loader up for the file at path: a device is refused, and the
+ * magic is checked on the first bytes before anything more is read
+ * (/dev/zero or an endless pipe of anything but a model ends at once).
+ * A regular file of known size is then read through the window; anything
+ * else (a pipe) is read whole first, as its size bounds what it may
+ * claim.  -1 with errno set, or *why. */
+static int
+open_model(struct loader *l, const char *path, enum open_error *why)
+{
+	static const char magic[] = MODEL_MAGIC " ";
+	struct stat st;
+	size_t len = 0;
+	int fd = open(path, O_RDONLY), saved;
+
+	*why = OPEN_ERRNO;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0)
+		goto fail;
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		*why = OPEN_DEVICE;
+	else if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > MODEL_FILE_MAX)
+		*why = OPEN_TOO_BIG;
+	if (*why != OPEN_ERRNO)
+		goto fail;
+	l->window_cap = MODEL_WINDOW_BYTES;
+	l->window = xmalloc(l->window_cap);
+	while (len < sizeof magic - 1) {
+		ssize_t r = read_some(fd, l->window + len,
+		                      sizeof magic - 1 - len);
+
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len == sizeof magic - 1 && memcmp(l->window, magic, len) != 0) {
+		*why = OPEN_NOT_MODEL;
+		goto fail;
+	}
+	l->pos = l->window;
+	l->end = l->window + len;
+	*l->end = '\0';
+	/* /proc's files say they hold 0 bytes: read whole, like a pipe. */
+	if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > len) {
+		l->fd = fd;
+		l->taken = len;
+		l->unread = (uint64_t)st.st_size - len;
+		return 0;
+	}
+	if (read_rest(fd, &l->window, &l->window_cap, &len, why) < 0)
+		goto fail;
+	close(fd);
+	l->pos = l->window;
+	l->end = l->window + len;
+	l->fd = -1;
+	return 0;
+fail:
+	saved = errno;
+	free(l->window);
+	l->window = NULL;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+int
 model_load(struct model *m, const char *path, char *error,
            size_t error_len)
 {
-	enum slurp_error why;
-	size_t len;
-	char *text = slurp(path, &len, &why);
-	int r;
+	struct loader *l = xcalloc(1, sizeof *l);
+	enum open_error why;
+	int fd, r;
 
-	if (text == NULL) {
+	l->path = path;
+	l->fd = -1;
+	if (open_model(l, path, &why) < 0) {
 		memset(m, 0, sizeof *m);
-		if (why == SLURP_DEVICE)
+		if (why == OPEN_DEVICE)
 			snprintf(error, error_len, "cannot read model '%s': a "
 			         "device, not a file or a pipe", path);
-		else if (why == SLURP_NOT_MODEL)
+		else if (why == OPEN_NOT_MODEL)
 			snprintf(error, error_len, "%s:1: not an iftools model "
 			         "(expected '%s VERSION' on the first line)", path,
 			         MODEL_MAGIC);
-		else if (why == SLURP_TOO_BIG)
+		else if (why == OPEN_TOO_BIG)
 			snprintf(error, error_len, "%s: model file larger than "
 			         "%zu bytes", path, MODEL_FILE_MAX);
 		else
 			snprintf(error, error_len, "cannot read model '%s': %s",
 			         path, strerror(errno));
+		free(l);
 		return -1;
 	}
-	r = model_parse(m, text, len, path, error, error_len);
-	free(text);
+	fd = l->fd;
+	r = run_loader(l, m, error, error_len);
+	if (fd >= 0)
+		close(fd);
 	return r;
 }
 

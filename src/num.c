@@ -109,6 +109,127 @@ significand64(long double v)
 }
 #endif
 
+#if defined(__SIZEOF_INT128__) && defined(__GNUC__)
+__extension__ typedef unsigned __int128 u128;
+#define HAVE_EISEL_LEMIRE 1
+
+/* 5^q for q in [-27, 27], as 128 bits with the highest set: 5^q shifted,
+ * and for q < 0, floor(2^(z + 127) / 5^-q) + 1 where 2^z is the least
+ * power of two not below 5^-q; and floor(q log2(10)) + 63, the binary
+ * exponent of 10^q's top bit in a 64-bit product. */
+static const struct pow5 {
+	uint64_t hi, lo;
+	int e2;
+} pow5_128[] = {
+	{ UINT64_C(0x9e74d1b791e07e48), UINT64_C(0x775ea264cf55347e), -27 },
+	{ UINT64_C(0xc612062576589dda), UINT64_C(0x95364afe032a819e), -24 },
+	{ UINT64_C(0xf79687aed3eec551), UINT64_C(0x3a83ddbd83f52205), -21 },
+	{ UINT64_C(0x9abe14cd44753b52), UINT64_C(0xc4926a9672793543), -17 },
+	{ UINT64_C(0xc16d9a0095928a27), UINT64_C(0x75b7053c0f178294), -14 },
+	{ UINT64_C(0xf1c90080baf72cb1), UINT64_C(0x5324c68b12dd6339), -11 },
+	{ UINT64_C(0x971da05074da7bee), UINT64_C(0xd3f6fc16ebca5e04), -7 },
+	{ UINT64_C(0xbce5086492111aea), UINT64_C(0x88f4bb1ca6bcf585), -4 },
+	{ UINT64_C(0xec1e4a7db69561a5), UINT64_C(0x2b31e9e3d06c32e6), -1 },
+	{ UINT64_C(0x9392ee8e921d5d07), UINT64_C(0x3aff322e62439fd0), 3 },
+	{ UINT64_C(0xb877aa3236a4b449), UINT64_C(0x09befeb9fad487c3), 6 },
+	{ UINT64_C(0xe69594bec44de15b), UINT64_C(0x4c2ebe687989a9b4), 9 },
+	{ UINT64_C(0x901d7cf73ab0acd9), UINT64_C(0x0f9d37014bf60a11), 13 },
+	{ UINT64_C(0xb424dc35095cd80f), UINT64_C(0x538484c19ef38c95), 16 },
+	{ UINT64_C(0xe12e13424bb40e13), UINT64_C(0x2865a5f206b06fba), 19 },
+	{ UINT64_C(0x8cbccc096f5088cb), UINT64_C(0xf93f87b7442e45d4), 23 },
+	{ UINT64_C(0xafebff0bcb24aafe), UINT64_C(0xf78f69a51539d749), 26 },
+	{ UINT64_C(0xdbe6fecebdedd5be), UINT64_C(0xb573440e5a884d1c), 29 },
+	{ UINT64_C(0x89705f4136b4a597), UINT64_C(0x31680a88f8953031), 33 },
+	{ UINT64_C(0xabcc77118461cefc), UINT64_C(0xfdc20d2b36ba7c3e), 36 },
+	{ UINT64_C(0xd6bf94d5e57a42bc), UINT64_C(0x3d32907604691b4d), 39 },
+	{ UINT64_C(0x8637bd05af6c69b5), UINT64_C(0xa63f9a49c2c1b110), 43 },
+	{ UINT64_C(0xa7c5ac471b478423), UINT64_C(0x0fcf80dc33721d54), 46 },
+	{ UINT64_C(0xd1b71758e219652b), UINT64_C(0xd3c36113404ea4a9), 49 },
+	{ UINT64_C(0x83126e978d4fdf3b), UINT64_C(0x645a1cac083126ea), 53 },
+	{ UINT64_C(0xa3d70a3d70a3d70a), UINT64_C(0x3d70a3d70a3d70a4), 56 },
+	{ UINT64_C(0xcccccccccccccccc), UINT64_C(0xcccccccccccccccd), 59 },
+	{ UINT64_C(0x8000000000000000), UINT64_C(0x0000000000000000), 63 },
+	{ UINT64_C(0xa000000000000000), UINT64_C(0x0000000000000000), 66 },
+	{ UINT64_C(0xc800000000000000), UINT64_C(0x0000000000000000), 69 },
+	{ UINT64_C(0xfa00000000000000), UINT64_C(0x0000000000000000), 72 },
+	{ UINT64_C(0x9c40000000000000), UINT64_C(0x0000000000000000), 76 },
+	{ UINT64_C(0xc350000000000000), UINT64_C(0x0000000000000000), 79 },
+	{ UINT64_C(0xf424000000000000), UINT64_C(0x0000000000000000), 82 },
+	{ UINT64_C(0x9896800000000000), UINT64_C(0x0000000000000000), 86 },
+	{ UINT64_C(0xbebc200000000000), UINT64_C(0x0000000000000000), 89 },
+	{ UINT64_C(0xee6b280000000000), UINT64_C(0x0000000000000000), 92 },
+	{ UINT64_C(0x9502f90000000000), UINT64_C(0x0000000000000000), 96 },
+	{ UINT64_C(0xba43b74000000000), UINT64_C(0x0000000000000000), 99 },
+	{ UINT64_C(0xe8d4a51000000000), UINT64_C(0x0000000000000000), 102 },
+	{ UINT64_C(0x9184e72a00000000), UINT64_C(0x0000000000000000), 106 },
+	{ UINT64_C(0xb5e620f480000000), UINT64_C(0x0000000000000000), 109 },
+	{ UINT64_C(0xe35fa931a0000000), UINT64_C(0x0000000000000000), 112 },
+	{ UINT64_C(0x8e1bc9bf04000000), UINT64_C(0x0000000000000000), 116 },
+	{ UINT64_C(0xb1a2bc2ec5000000), UINT64_C(0x0000000000000000), 119 },
+	{ UINT64_C(0xde0b6b3a76400000), UINT64_C(0x0000000000000000), 122 },
+	{ UINT64_C(0x8ac7230489e80000), UINT64_C(0x0000000000000000), 126 },
+	{ UINT64_C(0xad78ebc5ac620000), UINT64_C(0x0000000000000000), 129 },
+	{ UINT64_C(0xd8d726b7177a8000), UINT64_C(0x0000000000000000), 132 },
+	{ UINT64_C(0x878678326eac9000), UINT64_C(0x0000000000000000), 136 },
+	{ UINT64_C(0xa968163f0a57b400), UINT64_C(0x0000000000000000), 139 },
+	{ UINT64_C(0xd3c21bcecceda100), UINT64_C(0x0000000000000000), 142 },
+	{ UINT64_C(0x84595161401484a0), UINT64_C(0x0000000000000000), 146 },
+	{ UINT64_C(0xa56fa5b99019a5c8), UINT64_C(0x0000000000000000), 149 },
+	{ UINT64_C(0xcecb8f27f4200f3a), UINT64_C(0x0000000000000000), 152 },
+};
+
+/* The second fast path, for mantissas of up to 19 digits (most numbers
+ * printed at full precision have 16 or 17) and exponents of -27 to 27:
+ * Eisel and Lemire's method (Lemire, "Number Parsing at a Gigabyte per
+ * Second", 2021).  The mantissa, its top bit set, times 5^q's 128 bits
+ * gives the double's 53 bits and the rounding; 128 bits always suffice
+ * for a double (Mushtak and Lemire, 2023).  0 outside that range. */
+static int
+parse_eisel_lemire(uint64_t w, int q, double *out)
+{
+	const struct pow5 *p;
+	u128 product;
+	uint64_t hi, lo, mantissa, bits;
+	int lz, upper, shift, e2;
+
+	if (q < -27 || q > 27 || w == 0)
+		return 0;
+	p = &pow5_128[q + 27];
+	lz = __builtin_clzll(w);
+	w <<= lz;
+	product = (u128)w * p->hi;
+	hi = (uint64_t)(product >> 64);
+	lo = (uint64_t)product;
+	if ((hi & 0x1FF) == 0x1FF) { /* the low bits may carry into ours */
+		uint64_t more = (uint64_t)(((u128)w * p->lo) >> 64);
+
+		lo += more;
+		if (lo < more)
+			hi++;
+	}
+	upper = (int)(hi >> 63);
+	shift = upper + 9;
+	mantissa = hi >> shift;
+	e2 = p->e2 + upper - lz + 1023;
+	/* Exactly halfway (only where 10^q is near enough to exact): round
+	 * to even, not up. */
+	if (lo <= 1 && q >= -4 && q <= 23 && (mantissa & 3) == 1 &&
+	    mantissa << shift == hi)
+		mantissa &= ~UINT64_C(1);
+	mantissa += mantissa & 1;
+	mantissa >>= 1;
+	if (mantissa >= UINT64_C(2) << 52) {
+		mantissa = UINT64_C(1) << 52;
+		e2++;
+	}
+	if (e2 <= 0 || e2 >= 0x7FF)
+		return 0;
+	bits = (mantissa & ~(UINT64_C(1) << 52)) | (uint64_t)e2 << 52;
+	memcpy(out, &bits, sizeof bits);
+	return 1;
+}
+#endif
+
 /* The second fast path, for mantissas of up to 19 digits (most readings
  * printed at full precision have 17): with a 64-bit long double mantissa,
  * m and 10^|e| (|e| <= 27) are exact, and m * 10^e is rounded once to 64
@@ -147,19 +268,13 @@ parse_extended(uint64_t mantissa, int exp10, double *out)
 #endif
 }
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* Eight ASCII digits at once (Lemire's SWAR method): the number they spell,
- * or 0 with *ok cleared when they are not all digits. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
+    defined(__GNUC__)
+/* The number eight ASCII digits spell, the first the most significant
+ * (Lemire's SWAR method). */
 static uint64_t
-eight_digits(const char *p, int *ok)
+eight_digits(uint64_t v)
 {
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	*ok = ((v & UINT64_C(0xF0F0F0F0F0F0F0F0)) |
-	       (((v + UINT64_C(0x0606060606060606)) &
-	         UINT64_C(0xF0F0F0F0F0F0F0F0)) >> 4)) ==
-	      UINT64_C(0x3333333333333333);
 	v -= UINT64_C(0x3030303030303030);
 	v = v * 10 + (v >> 8);
 	return (((v & UINT64_C(0x000000FF000000FF)) *
@@ -167,34 +282,78 @@ eight_digits(const char *p, int *ok)
 	        (((v >> 16) & UINT64_C(0x000000FF000000FF)) *
 	         (1 + (UINT64_C(10000) << 32)))) >> 32;
 }
-#define HAVE_EIGHT_DIGITS 1
-#endif
+
+/* The high bit of every byte of v that is not an ASCII digit.  Each
+ * byte's sums stay within the byte (its low 7 bits plus at most 0x50),
+ * so no carry crosses into the next. */
+static uint64_t
+non_digits(uint64_t v)
+{
+	const uint64_t low7 = UINT64_C(0x7F7F7F7F7F7F7F7F);
+	uint64_t a = v & low7;
+	uint64_t at_least_0 = a + UINT64_C(0x5050505050505050);
+	uint64_t above_9 = a + UINT64_C(0x4646464646464646);
+
+	return (~at_least_0 | above_9 | v) & UINT64_C(0x8080808080808080);
+}
+
+static const uint64_t pow10_u64[] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000
+};
 
 /* Append the digits at *p to *mantissa (modulo 2^64: the caller knows
- * from the count whether it overflowed); returns how many there were. */
+ * from the count whether it overflowed); returns how many there were.
+ * Eight bytes at a time: the digits among them, however many lead, are
+ * converted at once, with no loop over bytes. */
 static int
 scan_digits(const char **pp, const char *end, uint64_t *mantissa)
 {
 	const char *p = *pp, *start = p;
 	uint64_t m = *mantissa;
 
-#ifdef HAVE_EIGHT_DIGITS
 	while (end - p >= 8) {
-		int ok;
-		uint64_t v = eight_digits(p, &ok);
+		uint64_t v, stop;
+		int k;
 
-		if (!ok)
-			break;
-		m = m * 100000000 + v;
-		p += 8;
+		memcpy(&v, p, 8);
+		stop = non_digits(v);
+		if (stop == 0) {
+			m = m * 100000000 + eight_digits(v);
+			p += 8;
+			continue;
+		}
+		k = __builtin_ctzll(stop) / 8; /* the digits before it */
+		if (k > 0) {
+			/* Shifted to the top, with '0's below them. */
+			v = (v << (64 - 8 * k)) |
+			    (UINT64_C(0x3030303030303030) >> (8 * k));
+			m = m * pow10_u64[k] + eight_digits(v);
+			p += k;
+		}
+		*pp = p;
+		*mantissa = m;
+		return (int)(p - start);
 	}
-#endif
 	for (; p < end && is_digit(*p); p++)
 		m = m * 10 + (uint64_t)(*p - '0');
 	*pp = p;
 	*mantissa = m;
 	return (int)(p - start);
 }
+#else
+static int
+scan_digits(const char **pp, const char *end, uint64_t *mantissa)
+{
+	const char *p = *pp, *start = p;
+	uint64_t m = *mantissa;
+
+	for (; p < end && is_digit(*p); p++)
+		m = m * 10 + (uint64_t)(*p - '0');
+	*pp = p;
+	*mantissa = m;
+	return (int)(p - start);
+}
+#endif
 
 /* A decimal's parts, as scan_number finds them. */
 struct decimal {
@@ -257,6 +416,13 @@ convert(const struct decimal *d, const char *s, size_t n, double *out)
 		*out = d->negative ? -v : v;
 		return NUM_OK;
 	}
+#ifdef HAVE_EISEL_LEMIRE
+	if (d->exact && parse_eisel_lemire(d->mantissa, d->exp10, out)) {
+		if (d->negative)
+			*out = -*out;
+		return NUM_OK;
+	}
+#endif
 	if (d->exact && parse_extended(d->mantissa, d->exp10, out)) {
 		if (d->negative)
 			*out = -*out;

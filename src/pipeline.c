@@ -263,15 +263,23 @@ pipeline_submit(struct pipeline *p, int last)
 }
 
 /* The chunk being filled; a new one once the one whose slot it takes
- * has been written. */
+ * has been written.  A slot's memory is made at its first use: a short
+ * input needs one. */
 static struct chunk *
 pipeline_next(struct pipeline *p)
 {
 	if (p->filling == NULL) {
+		struct chunk *c = &p->ring[p->submitted % p->nring];
+
 		if (p->submitted - p->written == p->nring)
 			pipeline_write(p, 1);
-		p->filling = &p->ring[p->submitted % p->nring];
-		p->filling->first = p->rows;
+		if (c->work == NULL) {
+			out_init_memory(&c->result);
+			out_init_memory(&c->errors);
+			c->work = p->steps->work_new(p->steps->arg);
+		}
+		c->first = p->rows;
+		p->filling = c;
 	}
 	return p->filling;
 }
@@ -303,7 +311,6 @@ pipeline_start(struct pipeline *p, struct tsv *t, struct out *out,
                const struct pipeline_steps *steps,
                const struct pipeline_options *opt)
 {
-	size_t i;
 	int want = opt->jobs > 1 ? opt->jobs : 0;
 
 	memset(p, 0, sizeof *p);
@@ -313,11 +320,6 @@ pipeline_start(struct pipeline *p, struct tsv *t, struct out *out,
 	p->strict = opt->strict;
 	p->nring = want ? 4 * (size_t)want : 1;
 	p->ring = xcalloc(p->nring, sizeof *p->ring);
-	for (i = 0; i < p->nring; i++) {
-		out_init_memory(&p->ring[i].result);
-		out_init_memory(&p->ring[i].errors);
-		p->ring[i].work = steps->work_new(steps->arg);
-	}
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
@@ -345,7 +347,7 @@ pipeline_stop(struct pipeline *p)
 	pthread_mutex_unlock(&p->lock);
 	for (k = 0; k < p->nworker; k++)
 		pthread_join(p->worker[k], NULL);
-	for (i = 0; i < p->nring; i++) {
+	for (i = 0; i < p->nring && p->ring[i].work != NULL; i++) {
 		p->steps->work_free(p->steps->arg, p->ring[i].work);
 		free(p->ring[i].text);
 		free(p->ring[i].result.buf);

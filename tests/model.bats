@@ -415,6 +415,54 @@ penalize_range 1
 	assert_rejected bad.if "ifscore: bad.if:$((h + 6)): truncated model: expected 'end'"
 }
 
+@test "loader: node lines in any spelling the grammar allows read as the usual ones" {
+	# Node lines of the usual form are read by a fast path; others by the
+	# general one.  Leading zeros, signs, exponents: the same model.
+	iftrain -t 20 -c 0.05 --seed 42 -o ranged.if "$SHIPPED"
+	awk '$2 == "split" || $2 == "leaf" {
+		$1 = "00" $1; $NF = $NF "e0"
+		if ($2 == "split") $4 = "+" $4
+	} { print }' ranged.if >spelled.if
+	! cmp -s ranged.if spelled.if
+	grep -q '^000 split 2 +' spelled.if
+	run_split ifscore -m spelled.if --print-model
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	printf '%s\n' "$out" | cmp - ranged.if
+	ifscore -m ranged.if "$SHIPPED" >want.tsv
+	ifscore -m spelled.if "$SHIPPED" | cmp - want.tsv
+}
+
+@test "loader: a big model's damage is reported alike from a file (read in windows) and a pipe" {
+	# A regular file is read 64 KiB at a time; a pipe whole.  Damage past
+	# the first window, and a line longer than a window, read the same.
+	iftrain -t 100 -c 0.05 --seed 42 -o big.if "$SHIPPED"
+	[ "$(wc -c <big.if)" -gt 300000 ]
+	n="$(wc -l <big.if)"
+	both() {	# both FILE MESSAGE-AFTER-NAME
+		assert_rejected "$1" "ifscore: $1:$2"
+		run_split bash -c 'cat "$1" | ifscore -m /dev/stdin --print-model' _ "$1"
+		[ "$status" -eq 2 ]
+		[ "$err" = "ifscore: /dev/stdin:$2" ]
+	}
+	sed "$((n - 5))s/ [0-9.]*\$/ 1x5/" big.if >bad.if
+	both bad.if "$((n - 5)): size: invalid number '1x5'"
+	head -c 200000 big.if >bad.if
+	both bad.if "$(($(wc -l <bad.if) + 1)): truncated model: the last line has no newline"
+	sed "$((n / 2))s/ / \x00/" big.if >bad.if
+	both bad.if "$((n / 2)): NUL byte in model"
+	head -c 300000 big.if >bad.if
+	printf '\0 cut after a NUL\n' >>bad.if
+	both bad.if "$(($(head -c 300000 big.if | wc -l) + 1)): NUL byte in model"
+	# A feature name of 200,000 bytes: one line over three windows.
+	write_fixture >fix.if
+	{ sed '/^feature temperature$/,$d' fix.if
+	  printf 'feature '; head -c 200000 /dev/zero | tr '\0' x; echo
+	  sed '1,/^feature temperature$/d' fix.if; } >long.if
+	[ "$(wc -c <long.if)" -gt 200000 ]
+	assert_reprinted long.if
+}
+
 @test "loader: a missing final newline" {
 	write_fixture | head -c -1 >bad.if
 	h="$(header_lines)"

@@ -451,22 +451,24 @@ grow_tree(struct tree *t, const double *rows, size_t psi, size_t nfeature,
 void
 tree_finish(struct tree *t)
 {
-	double *depth = xcalloc(t->nnode, sizeof *depth);
 	uint32_t i;
 
-	/* Children always come after their parent, so one pass suffices. */
+	/* Children always come after their parent, so one pass suffices: a
+	 * parent leaves each child its depth in path, for the child to
+	 * complete. */
+	t->node[0].path = 0;
 	for (i = 0; i < t->nnode; i++) {
 		struct node *n = &t->node[i];
+		double depth = n->path;
 
 		if (n->feature == NODE_LEAF) {
-			n->path = depth[i] + forest_c(n->size);
+			n->path = depth + forest_c(n->size);
 		} else {
-			depth[n->left] = depth[i] + 1;
-			depth[n->right] = depth[i] + 1;
-			n->path = depth[i] + 1;
+			t->node[n->left].path = depth + 1;
+			t->node[n->right].path = depth + 1;
+			n->path = depth + 1;
 		}
 	}
-	free(depth);
 }
 
 struct grow_ctx {

@@ -177,6 +177,7 @@ struct loader {
 	char *scratch;  /* freed however the loader ends */
 	unsigned char *parents; /* per node of the tree being read */
 	unsigned *depth;
+	size_t node_cap;        /* room in those two */
 	unsigned long *feature_line; /* where each feature was named */
 	jmp_buf fail;   /* bad() returns to model_parse through it */
 	char *error;
@@ -767,15 +768,14 @@ count_then(const char **p, char then, uint32_t *v)
 	return 1;
 }
 
+/* The word and its space, at most 8 bytes: compared at once when the
+ * window holds that many. */
 static int
-word_then(const char **p, const char *word)
+word_then(const char **p, const char *end, const char *word, size_t len)
 {
-	const char *s = *p;
-
-	for (; *word != '\0'; s++, word++)
-		if (*s != *word)
-			return 0;
-	*p = s;
+	if ((size_t)(end - *p) < len || memcmp(*p, word, len) != 0)
+		return 0;
+	*p += len;
 	return 1;
 }
 
@@ -814,9 +814,9 @@ read_node_fast(struct loader *l, const struct model *m, struct tree *t,
 	memset(&n, 0, sizeof n);
 	if (!count_then(&p, ' ', &v) || v != id)
 		return 0;
-	if (word_then(&p, "leaf ")) {
+	if (word_then(&p, l->end, "leaf ", 5)) {
 		n.feature = NODE_LEAF;
-	} else if (word_then(&p, "split ")) {
+	} else if (word_then(&p, l->end, "split ", 6)) {
 		if (!count_then(&p, ' ', &v) || v >= f->nfeature ||
 		    !real_then(&p, l->end, ' ', &n.split))
 			return 0;
@@ -898,7 +898,7 @@ check_shape(struct loader *l, const struct tree *t, size_t index)
 		if (!l->parents[id])
 			bad(l, "tree %zu: node %lu is not reachable", index,
 			    (unsigned long)id);
-	l->depth = xcalloc(t->nnode, sizeof *l->depth);
+	l->depth[0] = 0;
 	for (id = 0; id < t->nnode; id++) {
 		const struct node *n = &t->node[id];
 
@@ -912,8 +912,6 @@ check_shape(struct loader *l, const struct tree *t, size_t index)
 			bad(l, "tree %zu: node %lu: children of size 0",
 			    index, (unsigned long)id);
 	}
-	free(l->depth);
-	l->depth = NULL;
 }
 
 static void
@@ -938,13 +936,18 @@ read_tree(struct loader *l, struct model *m, size_t index)
 	if (t->nnode > bytes_left(l) / 9 + 1)
 		bad(l, "truncated model: tree %zu promises %lu nodes", index,
 		    (unsigned long)t->nnode);
-	t->node = xcalloc(t->nnode, sizeof *t->node);
-	l->parents = xcalloc(t->nnode, 1);
+	/* Every node is written whole before it is read. */
+	t->node = xreallocarray(NULL, t->nnode, sizeof *t->node);
+	if (t->nnode > l->node_cap) {
+		l->node_cap = t->nnode;
+		l->parents = xrealloc(l->parents, l->node_cap);
+		l->depth = xreallocarray(l->depth, l->node_cap,
+		                         sizeof *l->depth);
+	}
+	memset(l->parents, 0, t->nnode);
 	for (id = 0; id < t->nnode; id++)
 		read_node(l, m, t, id, l->parents);
 	check_shape(l, t, index);
-	free(l->parents);
-	l->parents = NULL;
 	tree_finish(t);
 }
 

@@ -438,6 +438,7 @@ forest_replace_tree(struct forest *f, size_t i, struct tree *t)
  * short (segments between replacements are short, and a row walked alone
  * waits on every load).  With the range penalty a row outside a node's
  * range stays there, and its path is that node's. */
+#define SPLIT_GROUP 8
 static void
 split_tree(const struct flat *fl, size_t t, const double *rows, size_t n,
            double *sums)
@@ -448,34 +449,35 @@ split_tree(const struct flat *fl, size_t t, const double *rows, size_t n,
 	const double *leaf = fl->leaf + t * fl->leaf_stride - fl->leaf_first;
 	unsigned level;
 
-	for (r = 0; r < n; r += 16) {
-		const double *x[16];
-		size_t i[16];
+	for (r = 0; r < n; r += SPLIT_GROUP) {
+		const double *x[SPLIT_GROUP];
+		size_t i[SPLIT_GROUP];
 
-		for (k = 0; k < 16; k++) {
+		for (k = 0; k < SPLIT_GROUP; k++) {
 			x[k] = rows + (r + k < n ? r + k : n - 1) * d;
 			i[k] = 1;
 		}
 		if (fl->split_low == NULL) {
 			for (level = 0; level < fl->depth; level++)
-				for (k = 0; k < 16; k++)
+				for (k = 0; k < SPLIT_GROUP; k++)
 					i[k] = 2 * i[k] + (x[k][feature[i[k]]] >
 					                   split[i[k]]);
 		} else {
+			/* A row outside a node's range stays there: the same
+			 * test at the same node keeps it there to the end. */
 			const double *low = fl->split_low + t * fl->stride;
 			const double *high = fl->split_high + t * fl->stride;
-			size_t stay[16] = { 0 };
 
 			for (level = 0; level < fl->depth; level++)
-				for (k = 0; k < 16; k++) {
+				for (k = 0; k < SPLIT_GROUP; k++) {
 					size_t j = i[k];
 					double v = x[k][feature[j]];
 
-					stay[k] |= !(v >= low[j] && v <= high[j]);
-					i[k] = stay[k] ? j : 2 * j + (v > split[j]);
+					i[k] = v >= low[j] && v <= high[j] ?
+					       2 * j + (v > split[j]) : j;
 				}
 		}
-		for (k = 0; k < 16 && r + k < n; k++)
+		for (k = 0; k < SPLIT_GROUP && r + k < n; k++)
 			sums[r + k] += leaf[i[k]];
 	}
 }

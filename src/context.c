@@ -80,16 +80,29 @@ kind_count(unsigned kinds)
 }
 
 size_t
-context_count(const struct context_recipe *r, size_t nraw)
+context_nsensor(const struct context_recipe *r, size_t nraw)
 {
-	return r->window ? kind_count(r->kinds) * nraw : 0;
+	return r->sensor ? r->nsensor : nraw;
 }
 
-/* The kind of context feature i. */
-static enum context_kind
-nth_kind(unsigned kinds, size_t nraw, size_t i)
+size_t
+context_sensor(const struct context_recipe *r, size_t j)
 {
-	size_t skip = i / nraw;
+	return r->sensor ? r->sensor[j] : j;
+}
+
+size_t
+context_count(const struct context_recipe *r, size_t nraw)
+{
+	return r->window ? kind_count(r->kinds) * context_nsensor(r, nraw) :
+	                   0;
+}
+
+/* The kind of context feature i, of nsensor sensors with context. */
+static enum context_kind
+nth_kind(unsigned kinds, size_t nsensor, size_t i)
+{
+	size_t skip = i / nsensor;
 	int k;
 
 	for (k = 0; k < NCONTEXT; k++)
@@ -102,8 +115,9 @@ char *
 context_name(const struct context_recipe *r, char *const *raw, size_t nraw,
              size_t i)
 {
-	enum context_kind k = nth_kind(r->kinds, nraw, i);
-	const char *sensor = raw[i % nraw];
+	size_t nsensor = context_nsensor(r, nraw);
+	enum context_kind k = nth_kind(r->kinds, nsensor, i);
+	const char *sensor = raw[context_sensor(r, i % nsensor)];
 	size_t size = strlen(sensor) + 32;
 	char *name = xmalloc(size);
 
@@ -134,9 +148,11 @@ struct sensor {
 struct context {
 	struct context_recipe recipe;
 	size_t nraw, max_groups;
+	size_t nsensor;         /* raw features with context */
+	size_t *col;            /* [nsensor]: which raw feature each is */
 	size_t nseries;
-	struct sensor **sensor; /* [series][nraw] */
-	double **ring;          /* [series][nraw * window] */
+	struct sensor **sensor; /* [series][nsensor] */
+	double **ring;          /* [series][nsensor * window] */
 	/* Group values to series: open addressing on a power-of-two table. */
 	size_t *slot;           /* series + 1, or 0 for an empty slot */
 	size_t nslot;
@@ -149,8 +165,9 @@ int
 context_fits(const struct context_recipe *r, size_t nraw, size_t max_groups)
 {
 	/* A series: per sensor its sums and its ring; its key, its slots. */
-	double bytes = (double)nraw * (sizeof(struct sensor) +
-	                               r->window * sizeof(double)) + 128;
+	double bytes = (double)context_nsensor(r, nraw) *
+	               (sizeof(struct sensor) + r->window * sizeof(double)) +
+	               128;
 
 	return bytes * (double)max_groups <= (double)CONTEXT_MEMORY_MAX;
 }
@@ -159,9 +176,14 @@ struct context *
 context_new(const struct context_recipe *r, size_t nraw, size_t max_groups)
 {
 	struct context *c = xcalloc(1, sizeof *c);
+	size_t j;
 
 	c->recipe = *r;
 	c->nraw = nraw;
+	c->nsensor = context_nsensor(r, nraw);
+	c->col = xreallocarray(NULL, c->nsensor + 1, sizeof *c->col);
+	for (j = 0; j < c->nsensor; j++)
+		c->col[j] = context_sensor(r, j);
 	c->max_groups = r->group ? max_groups : 1;
 	return c;
 }
@@ -181,6 +203,7 @@ context_free(struct context *c)
 	}
 	free(c->sensor);
 	free(c->ring);
+	free(c->col);
 	free(c->slot);
 	free(c->key);
 	free(c->key_len);
@@ -195,10 +218,10 @@ new_series(struct context *c)
 
 	c->sensor = xreallocarray(c->sensor, c->nseries, sizeof *c->sensor);
 	c->ring = xreallocarray(c->ring, c->nseries, sizeof *c->ring);
-	c->sensor[s] = xcalloc(c->nraw, sizeof **c->sensor);
-	c->ring[s] = xreallocarray(NULL, c->nraw * c->recipe.window,
+	c->sensor[s] = xcalloc(c->nsensor + 1, sizeof **c->sensor);
+	c->ring[s] = xreallocarray(NULL, c->nsensor * c->recipe.window + 1,
 	                           sizeof **c->ring);
-	for (i = 0; i < c->nraw; i++)
+	for (i = 0; i < c->nsensor; i++)
 		c->sensor[s][i].prev = NAN;
 	return s;
 }
@@ -364,16 +387,16 @@ context_apply(struct context *c, const char *group, size_t group_len,
               double *x)
 {
 	long s = find_series(c, group, group_len);
-	size_t nraw = c->nraw, i;
+	size_t n = c->nsensor, i;
 	unsigned window = c->recipe.window, kinds = c->recipe.kinds;
-	double *out = x + nraw;
+	double *out = x + c->nraw;
 
 	if (s < 0)
 		return -1;
-	for (i = 0; i < nraw; i++) {
+	for (i = 0; i < n; i++) {
 		struct sensor *sn = &c->sensor[s][i];
 		double *ring = c->ring[s] + i * window;
-		double v = x[i], dev = NAN, same = NAN;
+		double v = x[c->col[i]], dev = NAN, same = NAN;
 		size_t at = 0;
 		int known = v == v;
 
@@ -384,15 +407,15 @@ context_apply(struct context *c, const char *group, size_t group_len,
 		if (known)
 			push(sn, ring, window, v);
 		if (kinds & 1u << CONTEXT_MEAN)
-			out[at++ * nraw + i] = window_mean(sn);
+			out[at++ * n + i] = window_mean(sn);
 		if (kinds & 1u << CONTEXT_STD)
-			out[at++ * nraw + i] = window_std(sn);
+			out[at++ * n + i] = window_std(sn);
 		if (kinds & 1u << CONTEXT_DEV)
-			out[at++ * nraw + i] = dev;
+			out[at++ * n + i] = dev;
 		if (kinds & 1u << CONTEXT_TREND)
-			out[at++ * nraw + i] = window_trend(sn);
+			out[at++ * n + i] = window_trend(sn);
 		if (kinds & 1u << CONTEXT_SAME)
-			out[at++ * nraw + i] = same;
+			out[at++ * n + i] = same;
 	}
 	return 0;
 }
@@ -425,7 +448,7 @@ context_write_series(const struct context *c, size_t s, struct out *o)
 
 	out_printf(o, "%zu ", len);
 	out_write(o, key, len);
-	for (i = 0; i < c->nraw; i++) {
+	for (i = 0; i < c->nsensor; i++) {
 		const struct sensor *sn = &c->sensor[s][i];
 		const double *ring = c->ring[s] + i * c->recipe.window;
 
@@ -520,7 +543,7 @@ context_read_series(struct context *c, const char *line, const char **why)
 		return -1;
 	}
 	p += len;
-	for (i = 0; i < c->nraw; i++)
+	for (i = 0; i < c->nsensor; i++)
 		if (!(p = read_sensor(p, &c->sensor[s][i],
 		                      c->ring[s] + i * c->recipe.window,
 		                      c->recipe.window)))

@@ -20,6 +20,9 @@
  *				-log2(|x - p| / (|x| + |p|)), at most 64,
  *				and 64 when x == p (a stuck sensor)
  *
+ * Without a group column, a sensor whose readings do not behave as a
+ * series in the training rows has none of them (CONTEXT_SERIES_MIN).
+ *
  * A missing reading is left out of its window: its own dev and same are
  * missing, mean and std are those of the window as it is.  dev and same
  * are missing for a series' first reading, trend until the window has
@@ -38,16 +41,25 @@ enum { CONTEXT_WINDOW_MAX = 1 << 20, CONTEXT_GROUPS_DEFAULT = 10000 };
 /* The state's memory may not exceed this many bytes at the cap. */
 #define CONTEXT_MEMORY_MAX ((size_t)1 << 32)
 
-/* The kinds -w adds unless --context says otherwise: the two that do not
- * depend on a machine's level or spread, so one model serves machines it
- * was not trained on (iftrain(1) has the measurements). */
-#define CONTEXT_DEFAULT_KINDS (1u << CONTEXT_TREND | 1u << CONTEXT_SAME)
-#define CONTEXT_DEFAULT_TEXT "trend,same"
+/* The kinds -w adds unless --context says otherwise (iftrain(1) has the
+ * measurements).  For a fleet (-g), the two that do not depend on a
+ * machine's level or spread, so that one model serves machines it was not
+ * trained on; for one series, its recent level. */
+#define CONTEXT_FLEET_KINDS (1u << CONTEXT_TREND | 1u << CONTEXT_SAME)
+#define CONTEXT_SERIES_KINDS (1u << CONTEXT_MEAN)
+
+/* Without a group column, a column has context features only when it
+ * behaves as a series in the training rows' order: the lag-1
+ * autocorrelation of its first rows at least this (iftrain --series-min). */
+#define CONTEXT_SERIES_MIN 0.5
 
 struct context_recipe {
 	unsigned window;   /* N; 0: the model has no context */
 	unsigned kinds;    /* a bit per enum context_kind */
 	char *group;       /* the group column, or NULL: one series */
+	size_t *sensor;    /* the raw features with context, ascending (model
+	                    * version 3); NULL: every raw feature */
+	size_t nsensor;    /* how many, when sensor is not NULL */
 };
 
 /* "mean,std,dev,same" into kinds; 0, or -1 with the bad name in *bad. */
@@ -57,10 +69,13 @@ int context_parse_kinds(const char *list, unsigned *kinds, const char **bad,
 void opt_context_kinds(const char *arg, unsigned *kinds);
 /* The kinds as a list, "mean,std" (at most 32 bytes). */
 void context_kinds_text(unsigned kinds, char *buf, size_t size);
+/* How many of nraw raw features have context, and which is the j-th. */
+size_t context_nsensor(const struct context_recipe *r, size_t nraw);
+size_t context_sensor(const struct context_recipe *r, size_t j);
 /* The number of features a recipe adds to nraw raw ones. */
 size_t context_count(const struct context_recipe *r, size_t nraw);
 /* The name of context feature i (0 .. context_count - 1): kinds in enum
- * order, and for each kind the sensors in order; allocated. */
+ * order, and for each kind the sensors with context in order; allocated. */
 char *context_name(const struct context_recipe *r, char *const *raw,
                    size_t nraw, size_t i);
 /* Whether max_groups series fit in CONTEXT_MEMORY_MAX bytes. */

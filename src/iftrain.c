@@ -38,6 +38,7 @@ struct options {
 	char delim;
 	int verbose, threads;
 	struct context_recipe context; /* -w, -g, --context */
+	double series_min;        /* --series-min, or -1: the default */
 	size_t max_groups;
 	int penalize_range;
 	int has_contamination;
@@ -51,7 +52,8 @@ static const char usage_text[] =
     "usage: iftrain [-v] [-c auto|F] [-d CHAR] [-e LEVEL] [-f LIST] [-g COL]\n"
     "               [-j N] [-o FILE] [-s N] [-t N] [-w N] [-x LIST]\n"
     "               [--columns NAMES] [--context LIST] [--max-groups N]\n"
-    "               [--seed N] [--penalize-range | --no-penalize-range]\n"
+    "               [--series-min R] [--seed N]\n"
+    "               [--penalize-range | --no-penalize-range]\n"
     "               [FILE ...]\n"
     "       iftrain -m MODEL [-m MODEL ...] [-v] [-c auto|F] [-d CHAR] [-j N]\n"
     "               [-o FILE] [--columns NAMES] [--max-groups N] [FILE ...]\n";
@@ -81,8 +83,12 @@ static const char help_text[] =
     "      --columns NAMES         headerless input, NAMES (comma-separated)\n"
     "                              its columns [the header line]\n"
     "      --context LIST          with -w: context kinds: mean, std, dev,\n"
-    "                              trend, same [" CONTEXT_DEFAULT_TEXT "]\n"
+    "                              trend, same [with -g: trend,same;\n"
+    "                              without: mean]\n"
     "      --max-groups N          with -g: at most N series [10000]\n"
+    "      --series-min R          with -w and no -g: context only for a\n"
+    "                              column whose first rows' lag-1\n"
+    "                              autocorrelation is at least R [0.5]\n"
     "      --seed N                random seed [42]\n"
     "      --penalize-range        isolate a value far outside a split's\n"
     "                              training range at that split [default]\n"
@@ -91,7 +97,7 @@ static const char help_text[] =
     "  -V, --version               print the version and exit\n";
 
 enum { OPT_SEED = 256, OPT_CONTEXT, OPT_MAX_GROUPS, OPT_PENALIZE_RANGE,
-       OPT_NO_PENALIZE_RANGE, OPT_COLUMNS };
+       OPT_NO_PENALIZE_RANGE, OPT_COLUMNS, OPT_SERIES_MIN };
 
 /* The name of an option that only training reads, or NULL: merging
  * trains nothing, so it cannot take them. */
@@ -115,6 +121,8 @@ training_option(int c)
 		return "--exclude";
 	case OPT_CONTEXT:
 		return "--context";
+	case OPT_SERIES_MIN:
+		return "--series-min";
 	case OPT_SEED:
 		return "--seed";
 	case OPT_PENALIZE_RANGE:
@@ -146,6 +154,7 @@ parse_options(struct options *o, int *argc, char ***argv)
 		{ "window", required_argument, NULL, 'w' },
 		{ "context", required_argument, NULL, OPT_CONTEXT },
 		{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
+		{ "series-min", required_argument, NULL, OPT_SERIES_MIN },
 		{ "penalize-range", no_argument, NULL, OPT_PENALIZE_RANGE },
 		{ "no-penalize-range", no_argument, NULL,
 		  OPT_NO_PENALIZE_RANGE },
@@ -163,7 +172,7 @@ parse_options(struct options *o, int *argc, char ***argv)
 	o->penalize_range = 1;
 	o->delim = '\t';
 	o->threads = default_threads();
-	o->context.kinds = CONTEXT_DEFAULT_KINDS;
+	o->series_min = -1;
 	o->max_groups = CONTEXT_GROUPS_DEFAULT;
 	opterr = 0;
 	while ((c = getopt_long(*argc, *argv, ":c:d:e:f:g:j:m:o:s:t:vw:x:hV",
@@ -228,6 +237,9 @@ parse_options(struct options *o, int *argc, char ***argv)
 		case OPT_CONTEXT:
 			opt_context_kinds(optarg, &o->context.kinds);
 			break;
+		case OPT_SERIES_MIN:
+			o->series_min = opt_real("--series-min", optarg, 0, 1, 1);
+			break;
 		case OPT_MAX_GROUPS:
 			o->max_groups = (size_t)opt_integer("--max-groups",
 			    optarg, 1, 100000000);
@@ -251,6 +263,13 @@ parse_options(struct options *o, int *argc, char ***argv)
 		usage_error("--features and --exclude cannot be combined");
 	if (o->context.window == 0 && o->context.group)
 		usage_error("--group needs --window");
+	if (o->series_min >= 0 && (o->context.window == 0 || o->context.group))
+		usage_error("--series-min needs --window, and no --group");
+	if (o->context.kinds == 0)
+		o->context.kinds = o->context.group ? CONTEXT_FLEET_KINDS :
+		                                      CONTEXT_SERIES_KINDS;
+	if (o->series_min < 0)
+		o->series_min = o->context.group ? 0 : CONTEXT_SERIES_MIN;
 	if (o->nmodel > 0 && o->training_option != NULL)
 		usage_error("%s cannot be combined with --model", o->training_option);
 }
@@ -682,6 +701,9 @@ struct training {
 	int keep_rows;
 	uint64_t skipped_empty;   /* rows left out: every feature missing */
 	uint64_t bad;             /* rows reported as errors */
+	/* -w without -g: each column's lag-1 sums, and its last reading. */
+	double *lag, *last;
+	int have_last;
 };
 
 /* Rows go to the sampler and the row store in blocks.  With more than
@@ -810,6 +832,127 @@ feeder_stop(struct feeder *f)
 		free(f->block[k]);
 }
 
+/* --- Which columns are series (-w without -g) -------------------------- *
+ *
+ * Context over a window describes a series' recent behaviour; a column
+ * whose consecutive readings are unrelated is not a series in the order
+ * the rows come in (a table of records), and its context features would
+ * only be noise for the forest to split on.  The lag-1 autocorrelation of
+ * each raw feature is summed over every training row, in order; the
+ * context of each is computed all the same, and that of the columns under
+ * --series-min is taken out of the samples before the trees grow. */
+
+/* Whether the columns are judged at all. */
+static int
+judging_series(const struct options *o, const struct model *m)
+{
+	return m->context.window > 0 && m->context.group == NULL &&
+	       o->series_min > 0;
+}
+
+/* Row x's raw readings into the sums (NULL: a bad row, which breaks the
+ * pairs); per column n, a, b, aa, bb, ab over pairs of known readings. */
+static void
+series_add(struct training *tr, const double *x)
+{
+	size_t j;
+
+	if (x == NULL) {
+		tr->have_last = 0;
+		return;
+	}
+	for (j = 0; j < tr->nraw; j++) {
+		double a = tr->last[j], b = x[j], *s6 = tr->lag + 6 * j;
+
+		tr->last[j] = b;
+		if (!tr->have_last || a != a || b != b)
+			continue;
+		s6[0] += 1;
+		s6[1] += a;
+		s6[2] += b;
+		s6[3] += a * a;
+		s6[4] += b * b;
+		s6[5] += a * b;
+	}
+	tr->have_last = 1;
+}
+
+/* Column j's lag-1 autocorrelation; NaN where fewer than 10 pairs, or no
+ * variation, leave it undefined. */
+static double
+series_autocorrelation(const struct training *tr, size_t j)
+{
+	const double *s6 = tr->lag + 6 * j;
+	double n = s6[0], ma = s6[1] / n, mb = s6[2] / n;
+	double va = s6[3] / n - ma * ma, vb = s6[4] / n - mb * mb;
+
+	return n >= 10 && va > 0 && vb > 0 ?
+	       (s6[5] / n - ma * mb) / sqrt(va * vb) : NAN;
+}
+
+/* Keep the context of the columns that behave as series, tell the others
+ * on stderr, and take theirs out of the model's features and samples.
+ * The choice is recorded in the model (m->context.sensor, or window 0
+ * when no column has context). */
+static void
+choose_series(const struct options *o, struct model *m,
+              struct training *tr)
+{
+	size_t nraw = tr->nraw, nkind = context_count(&m->context, 1);
+	size_t j, k, n = 0, nkeep = nraw, *keep;
+	struct out msg;
+
+	if (!judging_series(o, m))
+		return;
+	m->context.sensor = xreallocarray(NULL, nraw, sizeof *m->context.sensor);
+	out_init_memory(&msg);
+	for (j = 0; j < nraw; j++) {
+		double r = series_autocorrelation(tr, j);
+
+		/* Undefined (too few rows, a constant column): kept. */
+		if (!(r < o->series_min)) {
+			m->context.sensor[n++] = j;
+			continue;
+		}
+		out_printf(&msg, "%s'%s' (%.2f)", msg.len ? ", " : "",
+		           m->feature[j], r);
+	}
+	if (n < nraw)
+		warnf("-w %u: no context for %.*s: lag-1 autocorrelation under "
+		      "%g%s", m->context.window, (int)msg.len, msg.buf,
+		      o->series_min, n == 0 ? ": a model without context" : "");
+	free(msg.buf);
+	if (n == nraw) {
+		free(m->context.sensor);
+		m->context.sensor = NULL;
+		return;
+	}
+	/* The raw features, then each kind's features of the kept ones. */
+	keep = xreallocarray(NULL, nraw + nkind * n, sizeof *keep);
+	for (j = 0; j < nraw; j++)
+		keep[j] = j;
+	for (k = 0; k < nkind; k++)
+		for (j = 0; j < n; j++)
+			keep[nkeep++] = nraw + k * nraw + m->context.sensor[j];
+	for (j = nraw, k = nraw; j < m->forest.nfeature; j++)
+		if (k < nkeep && keep[k] == j)
+			m->feature[k++] = m->feature[j];
+		else
+			free(m->feature[j]);
+	m->forest.nfeature = nkeep;
+	m->context.nsensor = n;
+	sampler_keep_features(tr->sampler, keep, nkeep);
+	if (tr->keep_rows)
+		rowstore_keep_features(&tr->kept, keep, nkeep);
+	free(keep);
+	if (n == 0) {
+		m->context.window = 0;
+		m->context.kinds = 0;
+		free(m->context.sensor);
+		m->context.sensor = NULL;
+	}
+}
+
 /* The model's features: the raw ones, and with -w the context features
  * after them (the group column is never a feature), with the state that
  * computes them. */
@@ -841,23 +984,27 @@ name_features(const struct options *o, struct tsv *t, struct model *m,
 			    t->name, t->line);
 		m->context.group = xstrdup(o->context.group);
 	}
-	nctx = context_count(&o->context, tr->nraw);
+	nctx = context_count(&m->context, tr->nraw);
 	m->nraw = tr->nraw;
 	m->forest.nfeature = tr->nraw + nctx;
 	m->feature = xreallocarray(NULL, m->forest.nfeature, sizeof *m->feature);
 	for (i = 0; i < tr->nraw; i++)
 		m->feature[i] = xstrdup(t->column[tr->cols[i]]);
 	for (i = 0; i < nctx; i++)
-		m->feature[tr->nraw + i] = context_name(&o->context, m->feature,
+		m->feature[tr->nraw + i] = context_name(&m->context, m->feature,
 		                                        tr->nraw, i);
 	if (nctx == 0)
 		return;
-	if (!context_fits(&o->context, tr->nraw, o->max_groups))
+	if (!context_fits(&m->context, tr->nraw, o->max_groups))
 		usage_error("invalid value '%u' for --window: the windows of "
 		            "%zu groups (--max-groups) could take more than "
 		            "%zu GiB", o->context.window, o->max_groups,
 		            CONTEXT_MEMORY_MAX >> 30);
-	tr->context = context_new(&o->context, tr->nraw, o->max_groups);
+	tr->context = context_new(&m->context, tr->nraw, o->max_groups);
+	if (judging_series(o, m)) {
+		tr->lag = xcalloc(6 * tr->nraw, sizeof *tr->lag);
+		tr->last = xcalloc(tr->nraw, sizeof *tr->last);
+	}
 }
 
 /* A parsed row r (missing: tsv_row_features' count): into the feeder,
@@ -871,6 +1018,8 @@ keep_row(const struct options *o, struct tsv *t, struct training *tr,
 	const struct tsv_field *g = tr->group_col >= 0 ?
 	                            &r->field[tr->group_col] : NULL;
 
+	if (tr->lag)
+		series_add(tr, missing < 0 ? NULL : x);
 	if (missing < 0) {
 		tr->bad++;
 		return;
@@ -1117,6 +1266,11 @@ main(int argc, char *argv[])
 	window_free(&window);
 	if (t.failed)
 		die("no model written: the input has errors");
+	choose_series(&o, &m, &tr);
+	if ((size_t)o.extension >= m.forest.nfeature)
+		die("-e %lld: the model has %zu features once the columns "
+		    "that are no series lose their context (--series-min)",
+		    o.extension, m.forest.nfeature);
 	m.rows = sampler_rows(tr.sampler);
 	if (m.rows == 0)
 		die("no model written: no row has a feature value");
@@ -1132,6 +1286,8 @@ main(int argc, char *argv[])
 	if (tr.keep_rows)
 		rowstore_free(&tr.kept);
 	free(tr.cols);
+	free(tr.lag);
+	free(tr.last);
 	context_free(tr.context);
 	model_free(&m);
 	tsv_close(&t);

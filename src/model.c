@@ -91,6 +91,8 @@ write_tree(struct out *o, const struct tree *t, size_t index, int ranged)
 static int
 version_needed(const struct model *m)
 {
+	if (m->context.sensor != NULL)
+		return 3;
 	return m->context.window || m->forest.penalize_range ? 2 : 1;
 }
 
@@ -105,6 +107,14 @@ write_context(struct out *o, const struct model *m)
 	out_printf(o, "window %u\ncontext %s\n", m->context.window, kinds);
 	if (m->context.group)
 		out_printf(o, "group %s\n", m->context.group);
+	if (m->context.sensor != NULL) {
+		size_t j;
+
+		out_str(o, "context_sensors");
+		for (j = 0; j < m->context.nsensor; j++)
+			out_printf(o, " %zu", m->context.sensor[j]);
+		out_char(o, '\n');
+	}
 }
 
 void
@@ -426,19 +436,20 @@ parse_real(struct loader *l, int w, const char *what)
 enum key {
 	KEY_FEATURES, KEY_TREES, KEY_SAMPLE_SIZE, KEY_C_PSI,
 	KEY_CONTAMINATION, KEY_THRESHOLD, KEY_SEED, KEY_ROWS, KEY_EXTENSION,
-	KEY_WINDOW, KEY_CONTEXT, KEY_GROUP, KEY_PENALIZE_RANGE, NKEY
+	KEY_WINDOW, KEY_CONTEXT, KEY_GROUP, KEY_PENALIZE_RANGE,
+	KEY_CONTEXT_SENSORS, NKEY
 };
 
 static const char *const key_name[NKEY] = {
 	"features", "trees", "sample_size", "c_psi", "contamination",
 	"threshold", "seed", "rows", "extension", "window", "context", "group",
-	"penalize_range"
+	"penalize_range", "context_sensors"
 };
 
 /* The version that brought each key; those of version 1 are required,
  * the later ones optional. */
 static const unsigned key_version[NKEY] = {
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3
 };
 
 static void
@@ -460,6 +471,29 @@ read_magic(struct loader *l)
 	l->version = (unsigned)version;
 }
 
+/* context_sensors I J ...: the raw features with context, ascending (their
+ * count is checked against the features in check_context). */
+static void
+read_context_sensors(struct loader *l, struct model *m)
+{
+	struct context_recipe *r = &m->context;
+	int w;
+
+	if (l->nword < 2)
+		bad(l, "context_sensors: missing feature indices");
+	r->sensor = xreallocarray(NULL, (size_t)l->nword - 1, sizeof *r->sensor);
+	for (w = 1; w < l->nword; w++) {
+		size_t j = (size_t)parse_count(l, l->word[w], "context_sensors",
+		                               1 << 24);
+
+		if (w > 1 && j <= r->sensor[w - 2])
+			bad(l, "context_sensors: %zu after %zu: not ascending",
+			    j, r->sensor[w - 2]);
+		r->sensor[w - 1] = j;
+	}
+	r->nsensor = (size_t)l->nword - 1;
+}
+
 static void
 read_key(struct loader *l, struct model *m, enum key k)
 {
@@ -475,6 +509,10 @@ read_key(struct loader *l, struct model *m, enum key k)
 		if ((v = line_rest(l)) == NULL)
 			bad(l, "group: missing column name");
 		m->context.group = xstrdup(v);
+		return;
+	}
+	if (k == KEY_CONTEXT_SENSORS) {
+		read_context_sensors(l, m);
 		return;
 	}
 	expect_words(l, 2, key_name[k]);
@@ -544,6 +582,7 @@ read_key(struct loader *l, struct model *m, enum key k)
 		f->penalize_range = (int)parse_count(l, v, "penalize_range",
 		                                     1);
 		break;
+	case KEY_CONTEXT_SENSORS:
 	case NKEY:
 		break;
 	}
@@ -582,19 +621,33 @@ static void
 check_context(struct loader *l, struct model *m, int window, int kinds,
               int group)
 {
-	struct context_recipe *r = &m->context;
+	struct context_recipe *r = &m->context, one;
 	size_t per, i;
 
 	m->nraw = m->forest.nfeature;
-	if (!window && !kinds && !group)
+	if (!window && !kinds && !group && r->sensor == NULL)
 		return;
 	if (!window || !kinds)
 		bad(l, "context features need both 'window' and 'context'");
-	per = 1 + context_count(r, 1);
-	if (m->forest.nfeature % per != 0)
-		bad(l, "%zu features cannot be raw ones and their context "
-		    "(%zu each)", m->forest.nfeature, per);
-	m->nraw = m->forest.nfeature / per;
+	one = *r;
+	one.sensor = NULL;
+	per = context_count(&one, 1);
+	if (r->sensor != NULL) {
+		/* Each listed sensor has `per` context features. */
+		if (per * r->nsensor >= m->forest.nfeature)
+			bad(l, "%zu features cannot be raw ones and the context "
+			    "of %zu", m->forest.nfeature, r->nsensor);
+		m->nraw = m->forest.nfeature - per * r->nsensor;
+		if (r->sensor[r->nsensor - 1] >= m->nraw)
+			bad(l, "context_sensors: %zu is not a raw feature "
+			    "(0..%zu)", r->sensor[r->nsensor - 1],
+			    m->nraw - 1);
+	} else {
+		if (m->forest.nfeature % (per + 1) != 0)
+			bad(l, "%zu features cannot be raw ones and their "
+			    "context (%zu each)", m->forest.nfeature, per + 1);
+		m->nraw = m->forest.nfeature / (per + 1);
+	}
 	for (i = 0; i < m->forest.nfeature - m->nraw; i++) {
 		free(l->scratch);
 		l->scratch = context_name(r, m->feature, m->nraw, i);
@@ -1156,6 +1209,8 @@ model_free(struct model *m)
 	forest_free(&m->forest);
 	free(m->context.group);
 	m->context.group = NULL;
+	free(m->context.sensor);
+	m->context.sensor = NULL;
 	for (i = 0; m->feature && i < m->forest.nfeature; i++)
 		free(m->feature[i]);
 	free(m->feature);

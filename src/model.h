@@ -28,7 +28,7 @@
 /* The newest version this program reads and writes.  A model is written
  * as the oldest version that holds it, so a model that uses nothing new
  * reads as before everywhere. */
-#define MODEL_VERSION 2
+#define MODEL_VERSION 3
 
 struct model {
 	struct forest forest;

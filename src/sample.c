@@ -224,3 +224,35 @@ rowstore_free(struct rowstore *r)
 	free(r->rows);
 	r->rows = NULL;
 }
+
+/* Keep columns keep[0..nkeep) (ascending) of n rows of d values, in
+ * place. */
+static void
+keep_columns(double *rows, size_t n, size_t d, const size_t *keep,
+             size_t nkeep)
+{
+	size_t r, j;
+
+	for (r = 0; r < n; r++)
+		for (j = 0; j < nkeep; j++)
+			rows[r * nkeep + j] = rows[r * d + keep[j]];
+}
+
+void
+sampler_keep_features(struct sampler *s, const size_t *keep, size_t nkeep)
+{
+	size_t t, n = s->seen < s->psi ? (size_t)s->seen : s->psi;
+
+	for (t = 0; t < s->ntree; t++)
+		if (s->res[t].rows != NULL)
+			keep_columns(s->res[t].rows, n, s->nfeature, keep,
+			             nkeep);
+	s->nfeature = nkeep;
+}
+
+void
+rowstore_keep_features(struct rowstore *r, const size_t *keep, size_t nkeep)
+{
+	keep_columns(r->rows, r->n, r->nfeature, keep, nkeep);
+	r->nfeature = nkeep;
+}

@@ -29,6 +29,9 @@ size_t sampler_psi(const struct sampler *s);
 /* Tree t's sample (sampler_psi rows) and its generator. */
 const double *sampler_sample(const struct sampler *s, size_t t);
 struct rng *sampler_rng(struct sampler *s, size_t t);
+/* Keep only features keep[0..nkeep) (ascending) of every sampled row. */
+void sampler_keep_features(struct sampler *s, const size_t *keep,
+                           size_t nkeep);
 
 struct rowstore {
 	size_t nfeature;
@@ -43,6 +46,9 @@ void rowstore_init(struct rowstore *r, size_t nfeature, size_t limit,
 void rowstore_add(struct rowstore *r, const double *row);
 /* 1 when every row seen is kept, 0 when the store is a sample. */
 int rowstore_complete(const struct rowstore *r);
+/* Keep only features keep[0..nkeep) (ascending) of every row. */
+void rowstore_keep_features(struct rowstore *r, const size_t *keep,
+                            size_t nkeep);
 void rowstore_free(struct rowstore *r);
 
 #endif

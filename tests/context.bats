@@ -31,14 +31,62 @@ group device" ]
 	ifscore -m w.if --print-model | cmp - w.if
 }
 
-@test "iftrain -w: the default kinds are trend and same" {
+@test "iftrain -w: the default kinds are trend and same for a fleet (-g), mean for one series" {
 	small_series >w.tsv
-	iftrain -w 4 -f x -o d.if w.tsv
+	iftrain -g device -w 4 -f x -o d.if w.tsv
 	[ "$(grep -E '^(feature|window|context|group) ' d.if)" = "feature x
 feature x@trend4
 feature x@same
 window 4
-context trend,same" ]
+context trend,same
+group device" ]
+	iftrain -w 4 -f x -o d.if w.tsv
+	[ "$(grep -E '^(feature|window|context|group) ' d.if)" = "feature x
+feature x@mean4
+window 4
+context mean" ]
+}
+
+# sensorgen's readings, independent from row to row, and a slow wave.
+wave_and_noise() {
+	sensorgen -n 3000 --seed 3 |
+	    awk -F '\t' -v OFS='\t' 'NR == 1 { print $0, "level"; next }
+		{ print $0, sprintf("%.6f", 20 + 5 * sin(NR / 40)) }'
+}
+
+@test "iftrain -w without -g: a column that is no series gets no context, and the model says which have it (version 3)" {
+	wave_and_noise >in.tsv
+	run_split iftrain -w 16 -o lv.if in.tsv
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$err" | tail -n 1)" = "iftrain: -w 16: no context for 'temperature' (0.01), 'humidity' (0.01), 'sound' (-0.01): lag-1 autocorrelation under 0.5" ]
+	[ "$(head -n 1 lv.if)" = "iforest 3" ]
+	[ "$(grep -E '^(feature|window|context|context_sensors) ' lv.if)" = "feature temperature
+feature humidity
+feature sound
+feature level
+feature level@mean16
+window 16
+context mean
+context_sensors 3" ]
+	ifscore -m lv.if --print-model | cmp - lv.if
+	# ifscore computes the one context feature the model has.
+	run_split ifscore -m lv.if --show-context in.tsv
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$out" | sed -n '1p;3p' | cut -f 6-7)" = "level	level@mean16
+20.374649	20.3122725" ]
+	# --series-min 0: every column has its context, as with -g.
+	iftrain -w 16 --series-min 0 -o all.if in.tsv 2>/dev/null
+	[ "$(head -n 1 all.if)" = "iforest 2" ]
+	[ "$(grep -c '@mean16$' all.if)" -eq 4 ]
+}
+
+@test "iftrain -w without -g: a table of records gets no context at all, and the model is the plain one" {
+	sensorgen -n 2000 --seed 4 >in.tsv
+	run_split iftrain -w 32 -o w.if in.tsv
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$err" | tail -n 1)" = "iftrain: -w 32: no context for 'temperature' (-0.01), 'humidity' (0.03), 'sound' (0.01): lag-1 autocorrelation under 0.5: a model without context" ]
+	iftrain -o plain.if in.tsv 2>/dev/null
+	cmp w.if plain.if
 }
 
 @test "context features: the formulas, the warm-up and a dropout, per machine" {
@@ -128,6 +176,18 @@ Try 'iftrain --help' for more information." ]
 	run_split iftrain -w 3 --context mean,mean w.tsv
 	[ "$status" -eq 2 ]
 	[ "$err" = "iftrain: invalid value 'mean,mean' for --context: unknown or repeated kind 'mean' (kinds: mean, std, dev, trend, same)
+Try 'iftrain --help' for more information." ]
+	run_split iftrain --series-min 0.5 w.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: --series-min needs --window, and no --group
+Try 'iftrain --help' for more information." ]
+	run_split iftrain -w 3 -g device --series-min 0.5 w.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: --series-min needs --window, and no --group
+Try 'iftrain --help' for more information." ]
+	run_split iftrain -w 3 --series-min 1.5 w.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "iftrain: invalid value '1.5' for --series-min: must be at least 0.0 and at most 1.0
 Try 'iftrain --help' for more information." ]
 	run_split iftrain -w 3 -g device --max-groups 0 w.tsv
 	[ "$status" -eq 2 ]
@@ -231,4 +291,32 @@ Try 'ifscore --help' for more information." ]
 	run_split ifscore -m bad.if one.tsv
 	[ "$status" -eq 2 ]
 	[ "$err" = "ifscore: bad.if:20: 5 features cannot be raw ones and their context (6 each)" ]
+}
+
+@test "loader: a list of the sensors with context that does not hold together is refused" {
+	wave_and_noise >in.tsv
+	iftrain -w 16 -o lv.if in.tsv 2>/dev/null
+	head -n 2 in.tsv >one.tsv
+	at="$(grep -n '^context_sensors' lv.if | cut -d: -f1)"
+	sed '1s/.*/iforest 2/' lv.if >bad.if
+	run_split ifscore -m bad.if one.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: bad.if:$at: key 'context_sensors' needs model version 3" ]
+	sed 's/^context_sensors 3/context_sensors 4/' lv.if >bad.if
+	run_split ifscore -m bad.if one.tsv
+	# Checked once the header is read, at the first tree.
+	[ "$err" = "ifscore: bad.if:$((at + 2)): context_sensors: 4 is not a raw feature (0..3)" ]
+	sed 's/^context_sensors 3/context_sensors 3 1/' lv.if >bad.if
+	run_split ifscore -m bad.if one.tsv
+	[ "$err" = "ifscore: bad.if:$at: context_sensors: 1 after 3: not ascending" ]
+	sed 's/^context_sensors 3/context_sensors/' lv.if >bad.if
+	run_split ifscore -m bad.if one.tsv
+	[ "$err" = "ifscore: bad.if:$at: context_sensors: missing feature indices" ]
+	sed 's/^context_sensors 3/context_sensors 0 1 2 3 4/' lv.if >bad.if
+	run_split ifscore -m bad.if one.tsv
+	[ "$err" = "ifscore: bad.if:$((at + 2)): 5 features cannot be raw ones and the context of 5" ]
+	sed '/^window /d; /^context /d' lv.if >bad.if
+	run_split ifscore -m bad.if one.tsv
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: bad.if:$at: context features need both 'window' and 'context'" ]
 }

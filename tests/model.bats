@@ -193,8 +193,8 @@ assert_reprinted() {
 }
 
 @test "loader: a newer version, and version 0" {
-	write_fixture | sed '1s/.*/iforest 3/' >bad.if
-	assert_rejected bad.if "ifscore: bad.if:1: model version 3 is newer than this program reads (2)"
+	write_fixture | sed '1s/.*/iforest 4/' >bad.if
+	assert_rejected bad.if "ifscore: bad.if:1: model version 4 is newer than this program reads (3)"
 	write_fixture | sed '1s/.*/iforest 0/' >bad.if
 	assert_rejected bad.if "ifscore: bad.if:1: invalid model version 0"
 	write_fixture | sed '1s/.*/iforest x/' >bad.if
@@ -488,11 +488,11 @@ penalize_range 1
 }
 
 @test "loader: a bad model stops ifscore before it reads or writes any row" {
-	write_fixture | sed '1s/.*/iforest 3/' >bad.if
+	write_fixture | sed '1s/.*/iforest 4/' >bad.if
 	run_split ifscore -m bad.if "$SHIPPED"
 	[ "$status" -eq 2 ]
 	[ -z "$out" ]
-	[ "$err" = "ifscore: bad.if:1: model version 3 is newer than this program reads (2)" ]
+	[ "$err" = "ifscore: bad.if:1: model version 4 is newer than this program reads (3)" ]
 }
 
 # --- cut short or damaged at every byte --------------------------------------------

@@ -80,6 +80,20 @@ context_sensors 3" ]
 	[ "$(grep -c '@mean16$' all.if)" -eq 4 ]
 }
 
+@test "ifscore --adapt --state with a model whose columns have context or not: split runs give one run's output" {
+	wave_and_noise >in.tsv
+	iftrain -w 16 -o lv.if in.tsv 2>/dev/null
+	grep -q '^context_sensors 3$' lv.if
+	ifscore -m lv.if --adapt 512 in.tsv >whole.tsv
+	{ head -n 1201 in.tsv; } >part1.tsv
+	{ head -n 1 in.tsv; tail -n +1202 in.tsv; } >part2.tsv
+	ifscore -m lv.if --adapt 512 --state s.state part1.tsv >runs.tsv
+	# One series, one sensor with context: its window is in the state.
+	grep -q '^context 1$' s.state
+	ifscore -j 2 -m lv.if --adapt 512 --state s.state part2.tsv | tail -n +2 >>runs.tsv
+	cmp runs.tsv whole.tsv
+}
+
 @test "iftrain -w without -g: a table of records gets no context at all, and the model is the plain one" {
 	sensorgen -n 2000 --seed 4 >in.tsv
 	run_split iftrain -w 32 -o w.if in.tsv

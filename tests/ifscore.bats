@@ -805,6 +805,12 @@ start_paused() {
 			<pipe >/dev/null &
 		pid=$!
 		sensorgen -r 2000 -n 0 --seed 9 >pipe &
+		# The state is first written at the start (slow under valgrind).
+		i=0
+		while [ ! -e s.state ] && [ "$i" -lt 300 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
 		sleep "$delay"
 		kill -KILL "$pid"
 		wait "$pid" || true

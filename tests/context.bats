@@ -54,6 +54,16 @@ wave_and_noise() {
 		{ print $0, sprintf("%.6f", 20 + 5 * sin(NR / 40)) }'
 }
 
+# rejected MODEL SED-SCRIPT MESSAGE: MODEL edited by SED-SCRIPT is refused
+# with status 2 and "ifscore: bad.if:MESSAGE" (one.tsv is the input).
+rejected() {
+	sed "$2" "$1" >bad.if
+	run_split ifscore -m bad.if one.tsv
+	echo "status=$status err=$err"
+	[ "$status" -eq 2 ]
+	[ "$err" = "ifscore: bad.if:$3" ]
+}
+
 @test "iftrain -w without -g: a column that is no series gets no context, and the model says which have it (version 3)" {
 	wave_and_noise >in.tsv
 	run_split iftrain -w 16 -o lv.if in.tsv
@@ -282,29 +292,13 @@ Try 'ifscore --help' for more information." ]
 @test "loader: a recipe that does not hold together is refused" {
 	all_kinds_model
 	printf 'x\n1\n' >one.tsv
-	sed 's/^iforest 2/iforest 1/' w.if >bad.if
-	run_split ifscore -m bad.if one.tsv
-	[ "$status" -eq 2 ]
-	[ "$err" = "ifscore: bad.if:17: key 'window' needs model version 2" ]
-	sed 's/^feature x@std3/feature x@sd3/' w.if >bad.if
-	run_split ifscore -m bad.if one.tsv
-	[ "$err" = "ifscore: bad.if:21: feature 3: expected 'x@std3' for the context, found 'x@sd3'" ]
-	grep -v '^context' w.if >bad.if
-	run_split ifscore -m bad.if one.tsv
-	[ "$err" = "ifscore: bad.if:20: context features need both 'window' and 'context'" ]
-	sed 's/^context .*/context mean,bogus/' w.if >bad.if
-	run_split ifscore -m bad.if one.tsv
-	[ "$err" = "ifscore: bad.if:18: context: unknown or repeated kind 'bogus'" ]
-	sed 's/^group device/group x/' w.if >bad.if
-	run_split ifscore -m bad.if one.tsv
-	[ "$err" = "ifscore: bad.if:21: group column 'x' is also a feature" ]
-	sed 's/^window 3/window 0/' w.if >bad.if
-	run_split ifscore -m bad.if one.tsv
-	[ "$err" = "ifscore: bad.if:17: window: must be at least 1" ]
-	sed 's/^features 6/features 5/; /^feature x@same/d' w.if >bad.if
-	run_split ifscore -m bad.if one.tsv
-	[ "$status" -eq 2 ]
-	[ "$err" = "ifscore: bad.if:20: 5 features cannot be raw ones and their context (6 each)" ]
+	rejected w.if 's/^iforest 2/iforest 1/' "17: key 'window' needs model version 2"
+	rejected w.if 's/^feature x@std3/feature x@sd3/' "21: feature 3: expected 'x@std3' for the context, found 'x@sd3'"
+	rejected w.if '/^context/d' "20: context features need both 'window' and 'context'"
+	rejected w.if 's/^context .*/context mean,bogus/' "18: context: unknown or repeated kind 'bogus'"
+	rejected w.if 's/^group device/group x/' "21: group column 'x' is also a feature"
+	rejected w.if 's/^window 3/window 0/' "17: window: must be at least 1"
+	rejected w.if 's/^features 6/features 5/; /^feature x@same/d' "20: 5 features cannot be raw ones and their context (6 each)"
 }
 
 @test "loader: a list of the sensors with context that does not hold together is refused" {
@@ -312,25 +306,11 @@ Try 'ifscore --help' for more information." ]
 	iftrain -w 16 -o lv.if in.tsv 2>/dev/null
 	head -n 2 in.tsv >one.tsv
 	at="$(grep -n '^context_sensors' lv.if | cut -d: -f1)"
-	sed '1s/.*/iforest 2/' lv.if >bad.if
-	run_split ifscore -m bad.if one.tsv
-	[ "$status" -eq 2 ]
-	[ "$err" = "ifscore: bad.if:$at: key 'context_sensors' needs model version 3" ]
-	sed 's/^context_sensors 3/context_sensors 4/' lv.if >bad.if
-	run_split ifscore -m bad.if one.tsv
+	rejected lv.if '1s/.*/iforest 2/' "$at: key 'context_sensors' needs model version 3"
 	# Checked once the header is read, at the first tree.
-	[ "$err" = "ifscore: bad.if:$((at + 2)): context_sensors: 4 is not a raw feature (0..3)" ]
-	sed 's/^context_sensors 3/context_sensors 3 1/' lv.if >bad.if
-	run_split ifscore -m bad.if one.tsv
-	[ "$err" = "ifscore: bad.if:$at: context_sensors: 1 after 3: not ascending" ]
-	sed 's/^context_sensors 3/context_sensors/' lv.if >bad.if
-	run_split ifscore -m bad.if one.tsv
-	[ "$err" = "ifscore: bad.if:$at: context_sensors: missing feature indices" ]
-	sed 's/^context_sensors 3/context_sensors 0 1 2 3 4/' lv.if >bad.if
-	run_split ifscore -m bad.if one.tsv
-	[ "$err" = "ifscore: bad.if:$((at + 2)): 5 features cannot be raw ones and the context of 5" ]
-	sed '/^window /d; /^context /d' lv.if >bad.if
-	run_split ifscore -m bad.if one.tsv
-	[ "$status" -eq 2 ]
-	[ "$err" = "ifscore: bad.if:$at: context features need both 'window' and 'context'" ]
+	rejected lv.if 's/^context_sensors 3/context_sensors 4/' "$((at + 2)): context_sensors: 4 is not a raw feature (0..3)"
+	rejected lv.if 's/^context_sensors 3/context_sensors 3 1/' "$at: context_sensors: 1 after 3: not ascending"
+	rejected lv.if 's/^context_sensors 3/context_sensors/' "$at: context_sensors: missing feature indices"
+	rejected lv.if 's/^context_sensors 3/context_sensors 0 1 2 3 4/' "$((at + 2)): 5 features cannot be raw ones and the context of 5"
+	rejected lv.if '/^window /d; /^context /d' "$at: context features need both 'window' and 'context'"
 }

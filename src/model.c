@@ -892,7 +892,7 @@ read_node_fast(struct loader *l, const struct model *m, struct tree *t,
 	if (n.feature != NODE_LEAF)
 		parents[n.left] = parents[n.right] = 1;
 	t->node[id] = n;
-	l->pos = l->pos + (p - l->pos);
+	l->pos += p - l->pos; /* where p has got to */
 	l->line++;
 	return 1;
 }

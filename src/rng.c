@@ -39,6 +39,7 @@ rng_seed(struct rng *r, uint64_t seed, uint64_t stream)
 		r->s[i] = splitmix64(&x);
 	r->polar.spare = 0;
 	r->polar.has_spare = 0;
+	r->below_n = 0;
 }
 
 uint64_t
@@ -67,13 +68,18 @@ uint64_t
 rng_below(struct rng *r, uint64_t n)
 {
 	/* Rejection on the top of the range: unbiased, and for the small n
-	 * used here it almost never loops. */
-	uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+	 * used here it almost never loops.  The limit of the last n is kept:
+	 * draws come in runs of one range (a sample's rows), and it costs a
+	 * division. */
 	uint64_t x;
 
+	if (n != r->below_n) {
+		r->below_n = n;
+		r->below_limit = UINT64_MAX - UINT64_MAX % n;
+	}
 	do
 		x = rng_next(r);
-	while (x >= limit);
+	while (x >= r->below_limit);
 	return x % n;
 }
 

@@ -21,6 +21,7 @@ struct polar {
 struct rng {
 	uint64_t s[4];
 	struct polar polar;
+	uint64_t below_n, below_limit; /* rng_below's last range, kept */
 };
 
 void rng_seed(struct rng *r, uint64_t seed, uint64_t stream);

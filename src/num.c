@@ -230,8 +230,8 @@ parse_eisel_lemire(uint64_t w, int q, double *out)
 }
 #endif
 
-/* The second fast path, for mantissas of up to 19 digits (most readings
- * printed at full precision have 17): with a 64-bit long double mantissa,
+/* The third path, for mantissas of up to 19 digits where the second does
+ * not apply (or is not built): with a 64-bit long double mantissa,
  * m and 10^|e| (|e| <= 27) are exact, and m * 10^e is rounded once to 64
  * bits.  Rounding that to a double is correct unless the 64-bit result is
  * exactly halfway between two doubles, the one case of double rounding;
@@ -301,16 +301,20 @@ static const uint64_t pow10_u64[] = {
 	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000
 };
 
+#define HAVE_EIGHT_DIGITS 1
+#endif
+
 /* Append the digits at *p to *mantissa (modulo 2^64: the caller knows
  * from the count whether it overflowed); returns how many there were.
- * Eight bytes at a time: the digits among them, however many lead, are
- * converted at once, with no loop over bytes. */
+ * Eight bytes at a time where the platform allows: the digits among
+ * them, however many lead, are converted at once. */
 static int
 scan_digits(const char **pp, const char *end, uint64_t *mantissa)
 {
 	const char *p = *pp, *start = p;
 	uint64_t m = *mantissa;
 
+#ifdef HAVE_EIGHT_DIGITS
 	while (end - p >= 8) {
 		uint64_t v, stop;
 		int k;
@@ -330,30 +334,15 @@ scan_digits(const char **pp, const char *end, uint64_t *mantissa)
 			m = m * pow10_u64[k] + eight_digits(v);
 			p += k;
 		}
-		*pp = p;
-		*mantissa = m;
-		return (int)(p - start);
+		break;
 	}
-	for (; p < end && is_digit(*p); p++)
-		m = m * 10 + (uint64_t)(*p - '0');
-	*pp = p;
-	*mantissa = m;
-	return (int)(p - start);
-}
-#else
-static int
-scan_digits(const char **pp, const char *end, uint64_t *mantissa)
-{
-	const char *p = *pp, *start = p;
-	uint64_t m = *mantissa;
-
-	for (; p < end && is_digit(*p); p++)
-		m = m * 10 + (uint64_t)(*p - '0');
-	*pp = p;
-	*mantissa = m;
-	return (int)(p - start);
-}
 #endif
+	for (; p < end && is_digit(*p); p++)
+		m = m * 10 + (uint64_t)(*p - '0');
+	*pp = p;
+	*mantissa = m;
+	return (int)(p - start);
+}
 
 /* A decimal's parts, as scan_number finds them. */
 struct decimal {

@@ -508,9 +508,13 @@ guess_features(const struct options *o, struct tsv *t,
 	if (o->exclude) {
 		exclude = split_list(o->exclude, &nexclude);
 		for (i = 0; i < nexclude; i++)
-			if (tsv_column(t, exclude[i]) < 0)
+			if (tsv_column(t, exclude[i]) < 0) {
+				const char *name = exclude[i];
+
+				free(exclude);
 				die("%s: no column '%s' for --exclude",
-				    t->name, exclude[i]);
+				    t->name, name);
+			}
 		excluded = names_sort(exclude, nexclude);
 	}
 	for (i = 0; i < t->ncolumn; i++) {
@@ -556,15 +560,24 @@ choose_features(const struct options *o, struct tsv *t,
 	}
 	list = split_list(o->features, &nlist);
 	cols = xreallocarray(cols, nlist, sizeof *cols);
+	/* The names are in o->features: the list of them goes before a
+	 * message that names one. */
 	missing = tsv_find_columns(t, list, nlist, cols);
-	if (missing >= 0)
-		die("%s: no column '%s' for --features", t->name,
-		    list[missing]);
+	if (missing >= 0) {
+		const char *name = list[missing];
+
+		free(list);
+		die("%s: no column '%s' for --features", t->name, name);
+	}
 	sorted = names_sort(list, nlist);
 	repeat = names_first_repeat(sorted, nlist);
-	if (repeat >= 0)
-		die("--features names '%s' twice", list[repeat]);
 	free(sorted);
+	if (repeat >= 0) {
+		const char *name = list[repeat];
+
+		free(list);
+		die("--features names '%s' twice", name);
+	}
 	free(list);
 	*nfeature = nlist;
 	return cols;

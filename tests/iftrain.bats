@@ -36,7 +36,8 @@ Try 'iftrain --help' for more information." ]
 	[ -z "$err" ]
 	[[ "${out%%$'\n'*}" == "usage: iftrain "* ]]
 	for opt in --contamination --delimiter --extension --features --jobs --output \
-	    --sample-size --trees --verbose --exclude --seed --model --columns --help --version; do
+	    --sample-size --trees --verbose --exclude --seed --model --columns --window --group \
+	    --context --max-groups --series-min --help --version; do
 		[[ "$out" == *"$opt"* ]]
 	done
 }

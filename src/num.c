@@ -334,7 +334,10 @@ scan_digits(const char **pp, const char *end, uint64_t *mantissa)
 			m = m * pow10_u64[k] + eight_digits(v);
 			p += k;
 		}
-		break;
+		/* At a non-digit: done, with no byte left to look at. */
+		*pp = p;
+		*mantissa = m;
+		return (int)(p - start);
 	}
 #endif
 	for (; p < end && is_digit(*p); p++)

@@ -84,7 +84,7 @@ causes() {
 }
 
 @test "ifscore --explain: every walk gives the same causes" {
-	# Past 4096 rows, where ifscore lays the forest out for the block walks.
+	# Past 512 rows, where ifscore lays the forest out for the block walks.
 	sensorgen -n 6000 -D 3 -k spike,drift,dropout --seed 11 >in.tsv
 	# Trained with the range penalty (the default), and without.
 	iftrain --no-penalize-range -c 0.01 --seed 1 -o plain.if "$BATS_FILE_TMPDIR/n.tsv"

@@ -32,7 +32,7 @@ rows() {
 }
 
 # agree MODEL INPUT: the scores of the three walks, compared.  ifscore
-# lays the forest out only once 4096 rows have come (walk.c), so the rows
+# lays the forest out only once 512 rows have come (walk.h), so the rows
 # are repeated past that.
 agree() {
 	awk 'NR == 1 { print; next } { row[++m] = $0 }

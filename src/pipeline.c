@@ -240,9 +240,12 @@ pipeline_submit(struct pipeline *p, int last)
 	if (c == NULL || c->n == 0)
 		return;
 	/* A live stream's few lines are run here: a hand-over to a worker
-	 * would only add to their latency. */
+	 * would only add to their latency.  So is the first chunk: an input
+	 * of one chunk (a file of a few thousand rows, which is read whole
+	 * before its chunk is handed on) never waits for a thread to start,
+	 * and the workers start with the second. */
 	here = c->n < CHUNK_ROWS / 16 && p->submitted == p->written;
-	if (!here && !last && !p->tried)
+	if (!here && !last && !p->tried && p->submitted > 0)
 		start_workers(p);
 	if (here || p->nworker == 0) {
 		chunk_process(p, c);

@@ -433,12 +433,15 @@ forest_replace_tree(struct forest *f, size_t i, struct tree *t)
 	flat_fill(fl, i, t, 0, 1, 0);
 }
 
-/* Tree t of a replaceable layout for n rows, sixteen at a time so that
- * their walks overlap; the last group repeats its last row where it runs
- * short (segments between replacements are short, and a row walked alone
- * waits on every load).  With the range penalty a row outside a node's
- * range stays there, and its path is that node's. */
-#define SPLIT_GROUP 8
+/* Tree t of a replaceable layout for n rows, SPLIT_GROUP at a time so
+ * that their walks overlap (eight rows' indices and pointers stay in
+ * registers; sixteen did not, and took a third longer); the last group
+ * repeats its last row where it runs short (segments between replacements
+ * are short, and a row walked alone waits on every load).  With the range
+ * penalty a row outside a node's range stays there, and its path is that
+ * node's. */
+enum { SPLIT_GROUP = 8 };
+
 static void
 split_tree(const struct flat *fl, size_t t, const double *rows, size_t n,
            double *sums)

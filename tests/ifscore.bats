@@ -674,8 +674,12 @@ start_paused() {
 	pid=$!
 	{ head -n $((rows + 1)) stream.tsv; exec sleep 30; } >pipe &
 	feeder=$!
+	# Until the rows are out (run.tsv may not even exist yet on a busy
+	# machine: the shell that opens it runs in the background).
 	for i in $(seq 1 400); do
-		[ "$(wc -l <run.tsv)" -le "$rows" ] || break
+		if [ -e run.tsv ] && [ "$(wc -l <run.tsv)" -gt "$rows" ]; then
+			break
+		fi
 		sleep 0.05
 	done
 }

@@ -571,21 +571,6 @@ score_stream(const struct options *opt, struct tsv *t, struct out *o,
 
 /* --- Adapting, and the state file ----------------------------------- */
 
-static volatile sig_atomic_t stop_signal;
-static int wake_pipe[2];
-
-static void
-on_stop_signal(int sig)
-{
-	int saved = errno;
-
-	stop_signal = sig;
-	if (write(wake_pipe[1], "", 1) < 0) {
-		/* full: the reader has a byte to wake on already */
-	}
-	errno = saved;
-}
-
 /* With --state, SIGHUP, SIGINT and SIGTERM end the reading (tsv's stop):
  * the rows read so far are written, then the state, then the program
  * ends by the signal.  A signal ignored by the caller stays ignored. */
@@ -593,21 +578,9 @@ static void
 catch_stop_signals(struct tsv *t)
 {
 	static const int signals[] = { SIGHUP, SIGINT, SIGTERM };
-	struct sigaction sa, old;
-	size_t i;
 
-	if (pipe(wake_pipe) != 0 ||
-	    fcntl(wake_pipe[1], F_SETFL, O_NONBLOCK) != 0)
-		die("cannot make a pipe:");
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop_signal; /* no SA_RESTART: a read ends */
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof signals / sizeof *signals; i++)
-		if (sigaction(signals[i], NULL, &old) == 0 &&
-		    old.sa_handler != SIG_IGN)
-			sigaction(signals[i], &sa, NULL);
-	t->stop = &stop_signal;
-	t->wake_fd = wake_pipe[0];
+	t->wake_fd = catch_signals(signals, sizeof signals / sizeof *signals);
+	t->stop = &caught_signal;
 }
 
 /* The forest learns from the stream (from the state file when it has
@@ -648,15 +621,8 @@ adaptive_finish(struct adaptive *ad, const struct model *m)
 	if (ad->state != NULL)
 		state_save(ad->state, ad->model_hash, m, &ad->a, ad->context);
 	adapt_free(&ad->a);
-	if (stop_signal) {
-		sigset_t set;
-
-		signal(stop_signal, SIG_DFL);
-		sigemptyset(&set);
-		sigaddset(&set, stop_signal);
-		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-		raise(stop_signal);
-	}
+	if (caught_signal)
+		die_of_signal(caught_signal);
 }
 
 int

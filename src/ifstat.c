@@ -1245,44 +1245,10 @@ write_histogram(struct run *r, size_t group, const struct summary *s)
 
 /* Reading */
 
-/* The signal that interrupted the run (SIGINT, SIGTERM), or 0; the
- * handler also writes to a pipe, so a wait for input ends at once. */
-static volatile sig_atomic_t interrupted;
-static int wake_pipe[2] = { -1, -1 };
-
-static void
-on_signal(int sig)
-{
-	int saved = errno;
-
-	interrupted = sig;
-	if (write(wake_pipe[1], "", 1) < 0) {
-		/* full: a wake-up is already pending */
-	}
-	errno = saved;
-}
-
-/* Catch the signals that end a live stream, unless they are ignored (as
- * in a background job or under nohup). */
-static void
-catch_signals(void)
-{
-	static const int sigs[] = { SIGINT, SIGTERM };
-	struct sigaction sa, old;
-	size_t i;
-
-	if (pipe(wake_pipe) != 0)
-		die("cannot create a pipe:");
-	for (i = 0; i < 2; i++)
-		(void)fcntl(wake_pipe[i], F_SETFL, O_NONBLOCK);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
-		if (sigaction(sigs[i], NULL, &old) == 0 &&
-		    old.sa_handler != SIG_IGN)
-			sigaction(sigs[i], &sa, NULL);
-}
+/* The signals that end a live stream, and the read end of the pipe their
+ * handler writes to (catch_signals), so that a wait for input ends. */
+static const int stop_signals[] = { SIGINT, SIGTERM };
+static int wake_fd = -1;
 
 static void finish(struct run *r);
 
@@ -1290,12 +1256,8 @@ static void finish(struct run *r);
 static void
 finish_interrupted(struct run *r)
 {
-	int sig = interrupted;
-
 	finish(r);
-	signal(sig, SIG_DFL);
-	raise(sig);
-	_exit(128 + sig);
+	die_of_signal(caught_signal);
 }
 
 /* Before a read that would block: flush, then wait for input or for a
@@ -1309,19 +1271,19 @@ wait_for_input(void *arg)
 	out_flush(&r->out);
 	p[0].fd = r->in.fd;
 	p[0].events = POLLIN;
-	p[1].fd = wake_pipe[0];
+	p[1].fd = wake_fd;
 	p[1].events = POLLIN;
 	for (;;) {
 		int ready;
 
-		if (interrupted)
+		if (caught_signal)
 			finish_interrupted(r);
 		p[0].revents = p[1].revents = 0;
 		ready = poll(p, 2, -1);
 		if (ready < 0 && errno == EINTR)
 			continue;
 		/* Input, or an error that the read will report. */
-		if (ready < 0 || p[0].revents != 0 || !interrupted)
+		if (ready < 0 || p[0].revents != 0 || !caught_signal)
 			return;
 	}
 }
@@ -1363,7 +1325,7 @@ read_rows(struct run *r)
 	struct row row;
 
 	memset(&row, 0, sizeof row);
-	while (!r->stop && !interrupted && tsv_next(t)) {
+	while (!r->stop && !caught_signal && tsv_next(t)) {
 		struct group *g;
 		size_t kind = 0;
 		int added;
@@ -1457,12 +1419,13 @@ main(int argc, char **argv)
 		exit(EXIT_TROUBLE);
 	find_columns(&r);
 	r.max_normal = r.min_anomaly = NAN;
-	catch_signals();
+	wake_fd = catch_signals(stop_signals,
+	                        sizeof stop_signals / sizeof *stop_signals);
 	r.in.before_read = wait_for_input;
 	r.in.before_read_arg = &r;
 
 	read_rows(&r);
-	if (interrupted)
+	if (caught_signal)
 		finish_interrupted(&r);
 	finish(&r);
 	out_finish(&r.out);
@@ -1470,8 +1433,6 @@ main(int argc, char **argv)
 	alert = r.alert;
 	failed = r.in.failed;
 	run_free(&r);
-	close(wake_pipe[0]);
-	close(wake_pipe[1]);
 	if (failed)
 		return EXIT_TROUBLE;
 	return alert ? EXIT_ALERT : 0;

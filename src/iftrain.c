@@ -591,16 +591,9 @@ choose_features(const struct options *o, struct tsv *t,
 static void
 on_fatal_signal(int sig)
 {
-	sigset_t set;
-
 	if (out_temp_path)
 		unlink(out_temp_path);
-	signal(sig, SIG_DFL);
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	raise(sig);
-	_exit(128 + sig);
+	die_of_signal(sig);
 }
 
 static void

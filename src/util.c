@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -484,4 +486,54 @@ read_whole_file(const char *path, size_t *len)
 	buf[n] = '\0';
 	*len = n;
 	return buf;
+}
+
+/* --- Signals that end a run -------------------------------------------- */
+
+volatile sig_atomic_t caught_signal;
+static int wake_pipe[2] = { -1, -1 };
+
+static void
+on_caught_signal(int sig)
+{
+	int saved = errno;
+
+	caught_signal = sig;
+	if (write(wake_pipe[1], "", 1) < 0) {
+		/* full: a wake-up is pending already */
+	}
+	errno = saved;
+}
+
+int
+catch_signals(const int *sigs, size_t n)
+{
+	struct sigaction sa, old;
+	size_t i;
+
+	if (pipe(wake_pipe) != 0)
+		die("cannot make a pipe:");
+	for (i = 0; i < 2; i++)
+		(void)fcntl(wake_pipe[i], F_SETFL, O_NONBLOCK);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_caught_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < n; i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	return wake_pipe[0];
+}
+
+void
+die_of_signal(int sig)
+{
+	sigset_t set;
+
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	_exit(128 + sig);
 }

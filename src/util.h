@@ -4,6 +4,7 @@
 #ifndef IFTOOLS_UTIL_H
 #define IFTOOLS_UTIL_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -92,5 +93,15 @@ long names_find(const struct name_order *sorted, size_t n, const char *name);
 /* Split a comma-separated list in place into at most *n items; the array
  * is allocated, the strings point into list. */
 char **split_list(char *list, size_t *n);
+
+/* The signal a catch_signals handler caught last, or 0. */
+extern volatile sig_atomic_t caught_signal;
+/* Catch those of sigs[0..n) the caller does not ignore (a background
+ * job, nohup), without SA_RESTART so that a read ends: the handler sets
+ * caught_signal and writes a byte to a pipe, whose read end is returned,
+ * so that a wait for input (poll) ends at once too.  Dies without a pipe. */
+int catch_signals(const int *sigs, size_t n);
+/* End the program by signal sig as if it had not been caught. */
+_Noreturn void die_of_signal(int sig);
 
 #endif
